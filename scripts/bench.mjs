@@ -1,0 +1,130 @@
+// cairn's benchmarks. Each case runs several times in a throwaway project and prints medians.
+// Usage: npm run bench [-- --quick] [-- case-name ...]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.filter((a) => !a.startsWith('--'));
+
+function project() {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(root, join(dir, 'node_modules', 'cairn'), 'dir');
+  symlinkSync(join(root, 'dist', 'cli', 'bin.js'), join(dir, 'node_modules', '.bin', 'cairn'));
+  symlinkSync(join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(dir, 'node_modules', '.bin', 'tsx'));
+  return dir;
+}
+
+/** Runs a command; returns wall ms and the peak RSS (VmHWM) of the process itself in MB. */
+function timed(cmd, argv, cwd, env = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, CAIRN_USER: 'bench', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let hwm = 0;
+    let stderr = '';
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
+      } catch {}
+    }, 20);
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      const ms = performance.now() - t0;
+      if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ ms, rssMb: hwm });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function repeat(n, fn) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await fn(i));
+  return out;
+}
+
+function foreachFlow(n) {
+  return `import { FlowSpec, step, type Inputs } from 'cairn';
+export class Wide${n} extends FlowSpec {
+  declare items: number[];
+  declare y: number;
+  declare total: number;
+  @step start() { this.items = Array.from({ length: ${n} }, (_, i) => i); this.next(this.work, { foreach: 'items' }); }
+  @step work() { this.y = this.input * 2; this.next(this.join); }
+  @step join(inputs: Inputs<Wide${n}>) { let t = 0; for (const i of inputs) t += i.y; this.total = t; this.next(this.end); }
+  @step end() {}
+}
+Wide${n}.main(import.meta);
+`;
+}
+
+const results = [];
+function report(name, value, unit, target, extra = '') {
+  const line = `${name.padEnd(58)} ${value.toFixed(unit === 'MB' ? 0 : 3).padStart(9)} ${unit.padEnd(3)} (target <= ${target} ${unit})${extra}`;
+  results.push(line);
+  console.log(line);
+}
+
+const cases = {
+  async seed() {
+    const dir = project();
+    copyFileSync(join(root, 'examples', 'pass-artifacts-between-steps.ts'), join(dir, 'flow.ts'));
+    const n = quick ? 3 : 9;
+    await timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'flow.ts'], dir); // warm the page cache
+    const bin = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'flow.ts'], dir));
+    report('seed flow: node_modules/.bin/cairn run flow.ts (median)', median(bin.map((r) => r.ms)) / 1000, 's', 0.5, `  [runs: ${n}]`);
+    const tsx = await repeat(n, () => timed('npx', ['tsx', 'flow.ts', 'run'], dir));
+    report('seed flow: npx tsx flow.ts run (median)', median(tsx.map((r) => r.ms)) / 1000, 's', '-', `  [runs: ${n}]`);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  async foreach1000() {
+    const dir = project();
+    writeFileSync(join(dir, 'wide.ts'), foreachFlow(1000));
+    const n = quick ? 1 : 5;
+    const rs = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'wide.ts', '--max-num-splits', '1000'], dir));
+    report('1000-way foreach, trivial body, start to exit (median)', median(rs.map((r) => r.ms)) / 1000, 's', 5, `  [runs: ${n}]`);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  async foreach10000() {
+    const dir = project();
+    writeFileSync(join(dir, 'wide.ts'), foreachFlow(10000));
+    const n = quick ? 1 : 3;
+    const rs = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'wide.ts', '--max-num-splits', '10000'], dir));
+    report('10,000-way foreach: wall time (median)', median(rs.map((r) => r.ms)) / 1000, 's', '-', `  [runs: ${n}]`);
+    report('10,000-way foreach: orchestrator peak RSS (median)', median(rs.map((r) => r.rssMb)), 'MB', 500);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  async client() {
+    const dir = project();
+    copyFileSync(join(root, 'examples', 'pass-artifacts-between-steps.ts'), join(dir, 'flow.ts'));
+    await timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'flow.ts'], dir);
+    // 999 more runs, recorded through the storage interfaces exactly as the orchestrator records them.
+    await timed(process.execPath, [join(root, 'scripts', 'bench-seed-runs.mjs'), join(dir, '.cairn'), 'ArtFlow', '999'], dir);
+    writeFileSync(
+      join(dir, 'read.mjs'),
+      "import { Flow } from 'cairn';\nconst run = await (await Flow.get('ArtFlow')).latestRun();\nconst v = await run.data.some_data;\nif (v.length !== 3) process.exit(3);\n",
+    );
+    const n = quick ? 3 : 9;
+    const rs = await repeat(n, () => timed(process.execPath, ['read.mjs'], dir));
+    report('fresh process: Flow.get().latestRun() + 1 artifact, 1000 runs', median(rs.map((r) => r.ms)) / 1000, 's', 0.3, `  [runs: ${n}]`);
+    rmSync(dir, { recursive: true, force: true });
+  },
+};
+
+console.log(`cairn bench on ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (quick)' : ''}`);
+for (const [name, fn] of Object.entries(cases)) {
+  if (only.length && !only.includes(name)) continue;
+  await fn();
+}

@@ -1,0 +1,48 @@
+/**
+ * What decorators record about a flow class: its steps and each step's decorator settings. Stored
+ * on the class's decorator metadata object (TC39 `context.metadata`), so subclasses inherit it.
+ */
+(Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
+
+const STEPS = Symbol.for('cairn.steps');
+
+export interface StepDecoration {
+  name: string;
+  /** Decorator name → its options, e.g. `retry → { times: 2 }`. */
+  decorators: Record<string, Record<string, unknown>>;
+}
+
+type Meta = Record<PropertyKey, unknown>;
+
+function ownSteps(meta: Meta): Map<string, StepDecoration> {
+  if (!Object.prototype.hasOwnProperty.call(meta, STEPS)) {
+    const inherited = meta[STEPS] as Map<string, StepDecoration> | undefined;
+    const copy = new Map<string, StepDecoration>();
+    for (const [k, v] of inherited ?? []) copy.set(k, { name: v.name, decorators: { ...v.decorators } });
+    meta[STEPS] = copy;
+  }
+  return meta[STEPS] as Map<string, StepDecoration>;
+}
+
+/** Records a decorator on a method; `step` marks the method as a step. */
+export function recordDecorator(
+  context: ClassMethodDecoratorContext,
+  decorator: string,
+  options: Record<string, unknown>,
+): void {
+  if (context.static || context.private || typeof context.name !== 'string') {
+    throw new TypeError(`@${decorator} can only decorate a public instance method of a flow class.`);
+  }
+  if (!context.metadata) throw new TypeError(`@${decorator}: this runtime gives decorators no metadata object.`);
+  const steps = ownSteps(context.metadata as Meta);
+  const entry = steps.get(context.name) ?? { name: context.name, decorators: {} };
+  entry.decorators[decorator] = options;
+  steps.set(context.name, entry);
+}
+
+/** Steps declared on a flow class (and its bases), by method name; only methods marked `@step`. */
+export function stepsOf(cls: abstract new (...args: never[]) => unknown): Map<string, StepDecoration> {
+  const meta = (cls as unknown as Record<symbol, Meta | undefined>)[Symbol.metadata as symbol];
+  const all = (meta?.[STEPS] as Map<string, StepDecoration> | undefined) ?? new Map<string, StepDecoration>();
+  return new Map([...all].filter(([, d]) => 'step' in d.decorators));
+}

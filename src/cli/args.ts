@@ -1,0 +1,82 @@
+/**
+ * A small declarative argument parser: each command lists its options; anything else is an error
+ * that names the option and points to `--help`.
+ */
+import { CairnError } from '../errors.js';
+
+export interface OptionSpec {
+  name: string;
+  /** `string` and `int` take a value; `flag` does not. */
+  kind: 'string' | 'int' | 'flag';
+  repeat?: boolean;
+  help: string;
+  metavar?: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionSpec[];
+  /** How many positional arguments follow the flow file (max). */
+  positionals?: number;
+}
+
+export interface ParsedArgs {
+  options: Record<string, string | number | boolean | string[] | undefined>;
+  positionals: string[];
+  help: boolean;
+}
+
+export function usageError(message: string): CairnError {
+  return new CairnError('INVALID_ARGUMENT', message);
+}
+
+export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
+  const options: ParsedArgs['options'] = {};
+  const positionals: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = command.options.find((o) => o.name === name);
+    if (!spec) {
+      throw usageError(`Unknown option --${name} for \`${command.name}\`. Run \`cairn ${command.name} --help\` to see its options.`);
+    }
+    if (spec.kind === 'flag') {
+      options[name] = true;
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw usageError(`Option --${name} needs a value (${spec.metavar ?? spec.kind}).`);
+    let parsed: string | number = value;
+    if (spec.kind === 'int') {
+      parsed = Number(value);
+      if (!/^-?\d+$/.test(value)) throw usageError(`Option --${name} takes a whole number; got ${JSON.stringify(value)}.`);
+    }
+    if (spec.repeat) options[name] = [...((options[name] as string[] | undefined) ?? []), String(parsed)];
+    else options[name] = parsed;
+  }
+  return { options, positionals, help };
+}
+
+export function formatHelp(command: CommandSpec): string {
+  const lines = [`Usage: ${command.usage}`, '', command.summary];
+  if (command.options.length) {
+    lines.push('', 'Options:');
+    for (const o of command.options) {
+      const left = `  --${o.name}${o.kind === 'flag' ? '' : ` ${o.metavar ?? o.kind.toUpperCase()}`}`;
+      lines.push(`${left.padEnd(28)} ${o.help}${o.repeat ? ' (repeatable)' : ''}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,114 @@
+/**
+ * The command line: `cairn <command> <flow.ts> [options]`, or `npx tsx flow.ts <command> [options]`
+ * when the flow file calls `MyFlow.main(import.meta)`. A thin layer over exported functions.
+ */
+import { isCairnError } from '../errors.js';
+import type { FlowSpec } from '../authoring/flow-spec.js';
+import { formatHelp, parseArgs, usageError, type CommandSpec, type ParsedArgs } from './args.js';
+import { VERSION } from '../version.js';
+
+export interface CliContext {
+  /** Set when the flow file is the program being run. */
+  flowFile?: string;
+  flowClass?: typeof FlowSpec;
+}
+
+interface Command extends CommandSpec {
+  run(args: ParsedArgs, flow: { file: string; flowClass?: typeof FlowSpec }): Promise<number>;
+}
+
+const commands: Command[] = [
+  {
+    name: 'run',
+    summary: 'Validate the flow, then run it. Exits 0 only if the run succeeded.',
+    usage: 'cairn run <flow.ts> [options]',
+    options: [
+      { name: 'run-id-file', kind: 'string', metavar: 'FILE', help: 'write the run id to FILE before the first task starts' },
+      { name: 'tag', kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
+      { name: 'max-workers', kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
+      { name: 'max-num-splits', kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
+    ],
+    async run(args, flow) {
+      const { runCommand } = await import('./commands/run.js');
+      return runCommand(args, flow);
+    },
+  },
+  {
+    name: 'check',
+    summary: "Validate the flow's graph; exits non-zero when it has problems.",
+    usage: 'cairn check <flow.ts>',
+    options: [],
+    async run(_args, flow) {
+      const { checkCommand } = await import('./commands/check.js');
+      return checkCommand(flow);
+    },
+  },
+  {
+    name: 'show',
+    summary: "Print the flow's graph: its steps, what each does next, and their docs.",
+    usage: 'cairn show <flow.ts>',
+    options: [],
+    async run(_args, flow) {
+      const { showCommand } = await import('./commands/check.js');
+      return showCommand(flow);
+    },
+  },
+];
+
+function topHelp(): string {
+  return [
+    `cairn ${VERSION}: flows of steps whose state becomes versioned artifacts.`,
+    '',
+    'Usage: cairn <command> <flow.ts> [options]    or    npx tsx flow.ts <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
+    '',
+    'Run `cairn <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(topHelp());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw usageError(`Unknown command ${JSON.stringify(name)}. The commands are: ${commands.map((c) => c.name).join(', ')}.`);
+  const args = parseArgs(command, rest);
+  if (args.help) {
+    console.log(formatHelp(command));
+    return 0;
+  }
+  let file = ctx.flowFile;
+  if (!file) {
+    file = args.positionals.shift();
+    if (!file) throw usageError(`Which flow? Give the flow file: ${command.usage}.`);
+  }
+  if (args.positionals.length > (command.positionals ?? 0)) {
+    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${command.name}\`. Usage: ${command.usage}.`);
+  }
+  return command.run(args, { file, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) });
+}
+
+/** Runs the CLI and exits the process with its status. */
+export async function main(argv: string[], ctx: CliContext = {}): Promise<void> {
+  let code: number;
+  try {
+    code = await dispatch(argv, ctx);
+  } catch (e) {
+    if (isCairnError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      code = e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    } else {
+      process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,125 @@
+/** `DataArtifact`: one artifact of one task attempt, its metadata, and its value on demand. */
+import { NotFoundError } from '../errors.js';
+import { decodeArtifact } from '../storage/codec.js';
+import type { ArtifactInfo, TaskRecord } from '../storage/types.js';
+import { clientContext, storeCall, type ClientContext } from './context.js';
+import {
+  invisibleReason,
+  loadRecord,
+  loadRun,
+  loadTaskRow,
+  loadTaskState,
+  pathOf,
+  tagSetOf,
+  toDate,
+  type TaskState,
+} from './lookup.js';
+import { getNamespace } from './namespace.js';
+import { parsePathspec } from './pathspec.js';
+
+/** What a `DataArtifact` is built from (by `Task` and `DataArtifact.get`). */
+export interface ArtifactInit {
+  ctx: ClientContext;
+  state: TaskState;
+  name: string;
+  info: ArtifactInfo;
+}
+
+export class DataArtifact<T = unknown> {
+  /** The artifact's name (same as `name`, like every client object's `id`). */
+  readonly id: string;
+  readonly name: string;
+  /** Content hash (sha1, hex) of the stored bytes. */
+  readonly sha: string;
+  /** Stored size in bytes. */
+  readonly size: number;
+  /** Readable type name: `number`, `Array`, `Map`, a registered class name... */
+  readonly type: string;
+  /** The codec the bytes were written with. */
+  readonly encoding: string;
+  /** `Flow/run/step/task/name`. */
+  readonly pathspec: string;
+  readonly flowName: string;
+  readonly runId: string;
+  readonly stepName: string;
+  readonly taskId: string;
+  /** The task attempt that recorded the artifact. */
+  readonly attempt: number;
+  /** When the task was created. */
+  readonly createdAt: Date;
+  /** When the recording attempt finished. */
+  readonly finishedAt: Date | undefined;
+  readonly tags: readonly string[];
+  readonly userTags: readonly string[];
+  readonly systemTags: readonly string[];
+  readonly #ctx: ClientContext;
+  #value: Promise<T> | undefined;
+
+  /** Built by `Task.artifacts()` and `DataArtifact.get()`; not meant to be called directly. */
+  constructor(init: ArtifactInit) {
+    const { state, info, name } = init;
+    this.#ctx = init.ctx;
+    this.id = name;
+    this.name = name;
+    this.sha = info.sha;
+    this.size = info.size;
+    this.type = info.type;
+    this.encoding = info.encoding;
+    this.pathspec = `${pathOf(state.task)}/${name}`;
+    this.flowName = state.task.flow;
+    this.runId = state.task.runId;
+    this.stepName = state.task.step;
+    this.taskId = state.task.taskId;
+    this.attempt = state.attempt;
+    this.createdAt = toDate(state.task.createdAt);
+    this.finishedAt = toDate(state.attemptRow?.finishedAt ?? state.task.finishedAt);
+    const tags = tagSetOf(state.run);
+    this.tags = tags.tags;
+    this.userTags = tags.userTags;
+    this.systemTags = tags.systemTags;
+  }
+
+  /** `DataArtifact.get('Flow/run/step/task/name')`: the artifact of the task's shown attempt. */
+  static async get<T = unknown>(pathspec: string): Promise<DataArtifact<T>> {
+    const [flow, runId, step, taskId, name] = parsePathspec('DataArtifact', pathspec) as [string, string, string, string, string];
+    const ctx = await clientContext();
+    const run = await loadRun(ctx, flow, runId, getNamespace());
+    const task = await loadTaskRow(ctx, run, step, taskId);
+    const state = await loadTaskState(ctx, run, task);
+    const record = await loadRecord(ctx, state);
+    return artifactFrom(ctx, state, record, name) as DataArtifact<T>;
+  }
+
+  /** The artifact's value, loaded and decoded once per object. */
+  data(): Promise<T> {
+    if (!this.#value) {
+      const p = storeCall(`artifact ${this.pathspec}`, async () => {
+        const bytes = await this.#ctx.artifacts.getBlob(this.sha);
+        return decodeArtifact(bytes, this.encoding) as T;
+      });
+      this.#value = p;
+      p.catch(() => {
+        if (this.#value === p) this.#value = undefined;
+      });
+    }
+    return this.#value;
+  }
+
+  toString(): string {
+    return `DataArtifact('${this.pathspec}')`;
+  }
+}
+
+/** The artifact `name` of a loaded record, or a NotFoundError that says why it is not there. */
+export function artifactFrom(ctx: ClientContext, state: TaskState, record: TaskRecord, name: string): DataArtifact {
+  if (!state.artifactsVisible) {
+    throw new NotFoundError(`Artifact '${name}' was not found: ${invisibleReason(state)}.`);
+  }
+  const info = Object.hasOwn(record.artifacts, name) ? record.artifacts[name] : undefined;
+  if (!info) {
+    const visible = Object.keys(record.artifacts).filter((n) => !n.startsWith('_')).sort();
+    const has = visible.length > 0 ? `it has ${visible.join(', ')}` : 'it has no artifacts';
+    throw new NotFoundError(`Artifact '${name}' was not found in task '${pathOf(state.task)}' (${has}).`);
+  }
+  return new DataArtifact({ ctx, state, name, info });
+}

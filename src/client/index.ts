@@ -1,0 +1,9 @@
+/** The client API: read flows, runs, steps, tasks and artifacts from the store. */
+export { Flow, type RunsOptions } from './flow.js';
+export { Run } from './run.js';
+export { Step } from './step.js';
+export { Task, type TaskGetOptions } from './task.js';
+export { DataArtifact } from './artifact.js';
+export { namespace, getNamespace, defaultNamespace } from './namespace.js';
+export { useDatastore } from './context.js';
+export type { ArtifactsOf, DataOf, FlowClassOf } from './data.js';

@@ -1,0 +1,178 @@
+/** `Run`: one run of a flow, its steps, its end task's data, and its mutable user tags. */
+import { NotFoundError } from '../errors.js';
+import type { RunRow, RunStatus, TaskRow } from '../storage/types.js';
+import { clientContext, storeCall, type ClientContext } from './context.js';
+import { dataView, type DataOf } from './data.js';
+import { loadRun, loadStep, loadTaskState, compareTaskIds, tagSetOf, toDate, type TagSet } from './lookup.js';
+import { getNamespace } from './namespace.js';
+import { parsePathspec } from './pathspec.js';
+import { Step } from './step.js';
+import { applyTagChange, validateTags, type TagChange } from './tags.js';
+import { Task } from './task.js';
+
+export class Run<F = unknown> {
+  /** The run id. */
+  readonly id: string;
+  /** `Flow/run`. */
+  readonly pathspec: string;
+  readonly flowName: string;
+  /** Who started the run. */
+  readonly user: string;
+  readonly createdAt: Date;
+  /** Undefined while the run is running. */
+  readonly finishedAt: Date | undefined;
+  readonly status: RunStatus;
+  /** The run succeeded. */
+  readonly successful: boolean;
+  /** The run is no longer running (it succeeded or failed). */
+  readonly finished: boolean;
+  /** Parameter values as given, for display (steps read them from `_parameters`). */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** For a resumed run: the id of the run it resumed. */
+  readonly originRunId: string | undefined;
+  /** For a resumed run: the pathspec of the run it resumed. */
+  readonly originPathspec: string | undefined;
+  /** `await run.data.x`: artifact `x` of the run's end task. */
+  readonly data: DataOf<F>;
+  readonly #ctx: ClientContext;
+  #row: RunRow;
+  #tags: TagSet;
+  #end: Promise<Task<F> | undefined> | undefined;
+
+  /** Built by `Flow` and `Run.get()`; not meant to be called directly. */
+  constructor(ctx: ClientContext, row: RunRow) {
+    this.#ctx = ctx;
+    this.#row = row;
+    this.#tags = tagSetOf(row);
+    this.id = row.runId;
+    this.pathspec = `${row.flow}/${row.runId}`;
+    this.flowName = row.flow;
+    this.user = row.user;
+    this.createdAt = toDate(row.createdAt);
+    this.finishedAt = toDate(row.finishedAt);
+    this.status = row.status;
+    this.successful = row.status === 'succeeded';
+    this.finished = row.status !== 'running';
+    this.parameters = Object.freeze({ ...row.params });
+    this.originRunId = row.originRunId ?? undefined;
+    this.originPathspec = row.originRunId ? `${row.flow}/${row.originRunId}` : undefined;
+    this.data = dataView<DataOf<F>>(`run ${this.pathspec}`, async (name) => {
+      const end = await this.#endTaskWithData();
+      return (await end.artifact(name)).data();
+    });
+  }
+
+  /** `Run.get('Flow/run')`; pass the flow class as type argument for typed `data`. */
+  static async get<F = unknown>(pathspec: string): Promise<Run<F>> {
+    const [flow, runId] = parsePathspec('Run', pathspec) as [string, string];
+    const ctx = await clientContext();
+    return new Run<F>(ctx, await loadRun(ctx, flow, runId, getNamespace()));
+  }
+
+  /** User and system tags together, sorted. */
+  get tags(): readonly string[] {
+    return this.#tags.tags;
+  }
+
+  get userTags(): readonly string[] {
+    return this.#tags.userTags;
+  }
+
+  get systemTags(): readonly string[] {
+    return this.#tags.systemTags;
+  }
+
+  /** The run's steps, newest first; steps whose name starts with `_` are hidden. */
+  async steps(): Promise<Step<F>[]> {
+    const rows = await storeCall(`the steps of ${this.pathspec}`, () => this.#ctx.metadata.listSteps(this.flowName, this.id));
+    return rows
+      .filter((s) => !s.step.startsWith('_'))
+      .reverse()
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((s) => new Step<F>(this.#ctx, this.#row, s));
+  }
+
+  /** One step by name (hidden steps such as `_parameters` included). */
+  async step(name: string): Promise<Step<F>> {
+    return new Step<F>(this.#ctx, this.#row, await loadStep(this.#ctx, this.#row, name));
+  }
+
+  /** The task of the `end` step, or undefined if the run has not reached it. */
+  endTask(): Promise<Task<F> | undefined> {
+    if (!this.#end) {
+      const p = this.#loadEndTask();
+      this.#end = p;
+      // Only a finished end task is final; anything else is looked up again next time.
+      p.then(
+        (t) => {
+          if (!t?.finished && this.#end === p) this.#end = undefined;
+        },
+        () => {
+          if (this.#end === p) this.#end = undefined;
+        },
+      );
+    }
+    return this.#end;
+  }
+
+  /** Adds user tags. Tags equal to a system tag are dropped; resolves to this run, updated. */
+  addTags(tags: string | readonly string[]): Promise<this> {
+    return this.#changeTags('addTags()', () => ({ remove: [], add: validateTags(tags, 'addTags()') }));
+  }
+
+  /** Removes user tags; removing a system tag is refused and changes nothing. */
+  removeTags(tags: string | readonly string[]): Promise<this> {
+    return this.#changeTags('removeTags()', () => ({ remove: validateTags(tags, 'removeTags()'), add: [] }));
+  }
+
+  /** Removes `remove`, then adds `add`, in one change. */
+  replaceTags(remove: string | readonly string[], add: string | readonly string[]): Promise<this> {
+    return this.#changeTags('replaceTags()', () => ({
+      remove: validateTags(remove, 'replaceTags()'),
+      add: validateTags(add, 'replaceTags()'),
+    }));
+  }
+
+  toString(): string {
+    return `Run('${this.pathspec}')`;
+  }
+
+  async #changeTags(what: string, change: () => TagChange): Promise<this> {
+    const c = change();
+    const { metadata } = this.#ctx;
+    const fresh = await storeCall(`run ${this.pathspec}`, () => metadata.getRun(this.flowName, this.id));
+    if (!fresh) throw new NotFoundError(`${what}: run '${this.pathspec}' no longer exists.`);
+    const userTags = applyTagChange({ ...fresh, pathspec: this.pathspec }, c);
+    await storeCall(`the tags of ${this.pathspec}`, () => metadata.setUserTags(this.flowName, this.id, userTags));
+    this.#row = { ...fresh, userTags };
+    this.#tags = tagSetOf(this.#row);
+    return this;
+  }
+
+  async #loadEndTask(): Promise<Task<F> | undefined> {
+    const rows: TaskRow[] = await storeCall(`the end task of ${this.pathspec}`, () =>
+      this.#ctx.metadata.listTasks(this.flowName, this.id, 'end'),
+    );
+    const row = [...rows].sort((a, b) => compareTaskIds(a.taskId, b.taskId))[0];
+    if (!row) return undefined;
+    return new Task<F>(this.#ctx, await loadTaskState(this.#ctx, this.#row, row));
+  }
+
+  async #endTaskWithData(): Promise<Task<F>> {
+    const end = await this.endTask();
+    if (!end) {
+      throw new NotFoundError(
+        `Run '${this.pathspec}' has no end task yet, so run.data has nothing to show: ` +
+          'read the artifacts of another step with (await run.step(name)).task().',
+      );
+    }
+    if (!end.successful) {
+      const state = end.finished ? 'failed' : 'not finished yet';
+      throw new NotFoundError(
+        `The end task of run '${this.pathspec}' has ${state}, so run.data has nothing to show: ` +
+          'read the artifacts of another step with (await run.step(name)).task().',
+      );
+    }
+    return end;
+  }
+}

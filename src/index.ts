@@ -1,0 +1,23 @@
+/**
+ * cairn's public API. Importing it first installs the decorator-metadata polyfill Node 20 needs.
+ */
+import './authoring/metadata.js';
+
+export { FlowSpec, type FlowClass } from './authoring/flow-spec.js';
+export { step } from './authoring/step.js';
+export type { Inputs } from './authoring/inputs.js';
+export type { ForeachFrameView, MergeOptions } from './authoring/task-hooks.js';
+
+export { Flow, Run, Step, Task, DataArtifact, namespace, getNamespace, defaultNamespace, useDatastore } from './client/index.js';
+export type { ArtifactsOf, RunsOptions, TaskGetOptions } from './client/index.js';
+
+export { registerSerializer, registerClass, type ArtifactSerializer } from './storage/codec.js';
+
+export {
+  CairnError,
+  NotFoundError,
+  InvalidPathspecError,
+  NamespaceMismatchError,
+  type ErrorCode,
+} from './errors.js';
+export { VERSION } from './version.js';

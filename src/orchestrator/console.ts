@@ -1,0 +1,61 @@
+/** The run's console output, in Metaflow's shape: one timestamped line per event. */
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+export function timestamp(at: number = Date.now()): string {
+  const d = new Date(at);
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+  );
+}
+
+export interface ConsoleSink {
+  /** A line without a timestamp (the banner before a run starts). */
+  plain(text: string): void;
+  line(text: string, at?: number): void;
+  taskLine(prefix: string, text: string, stream?: 'stdout' | 'stderr', at?: number): void;
+  flush(): void;
+}
+
+/**
+ * Buffers lines and writes them in batches (a 10,000-task run prints 20,000+ lines), flushing on
+ * the next turn of the event loop and at exit.
+ */
+export class BufferedConsole implements ConsoleSink {
+  private out: string[] = [];
+  private err: string[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
+  ) {}
+
+  plain(text: string): void {
+    this.push('stdout', `${text}\n`);
+  }
+
+  line(text: string, at?: number): void {
+    this.push('stdout', `${timestamp(at)} ${text}\n`);
+  }
+
+  taskLine(prefix: string, text: string, stream: 'stdout' | 'stderr' = 'stdout', at?: number): void {
+    this.push(stream, `${timestamp(at)} [${prefix}] ${text}\n`);
+  }
+
+  private push(stream: 'stdout' | 'stderr', text: string): void {
+    (stream === 'stdout' ? this.out : this.err).push(text);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.out.length) this.stdout.write(this.out.splice(0).join(''));
+    if (this.err.length) this.stderr.write(this.err.splice(0).join(''));
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Runs tasks on a pool of reusable local worker processes. Never more than `maxWorkers` tasks at
+ * once; the pool grows only while the queue would take longer to drain than a new process takes
+ * to start, so a thousand tiny tasks use a few processes and ten slow ones use ten.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FromWorker, TaskSpec, ToWorker } from '../../runtime/protocol.js';
+import type { ExecutionResult, Executor, TaskEvents } from './types.js';
+
+const workerFile = fileURLToPath(new URL('../../runtime/worker.js', import.meta.url));
+
+interface Job {
+  spec: TaskSpec;
+  events: TaskEvents;
+  resolve(r: ExecutionResult): void;
+  startedAt?: number;
+}
+
+interface Worker {
+  proc: ChildProcess;
+  pid: number;
+  ready: boolean;
+  job?: Job;
+  forkedAt: number;
+}
+
+function failure(message: string, type = 'WorkerDied'): ExecutionResult['outcome'] {
+  return { ok: false, exception: { type, message } };
+}
+
+export interface LocalPoolOptions {
+  maxWorkers: number;
+  /** Where a worker's writes that no task captured go (default: process.stderr). */
+  onStray?(pid: number, text: string): void;
+}
+
+export class LocalPool implements Executor {
+  private readonly workers = new Set<Worker>();
+  private readonly queue: Job[] = [];
+  private spawning = 0;
+  private taskMs = 0;
+  private spawnMs = 150;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: LocalPoolOptions) {}
+
+  warm(): void {
+    if (this.workers.size === 0 && this.spawning === 0) this.spawn();
+  }
+
+  submit(spec: TaskSpec, events: TaskEvents): Promise<ExecutionResult> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve({ outcome: failure('The worker pool is shut down.', 'Cancelled'), logs: none(), pid: 0 });
+      this.queue.push({ spec, events, resolve });
+      this.pump();
+    });
+  }
+
+  cancelPending(reason: string): void {
+    for (const job of this.queue.splice(0)) job.resolve({ outcome: failure(reason, 'Cancelled'), logs: none(), pid: 0 });
+  }
+
+  async shutdown(reason = 'The run was stopped.'): Promise<void> {
+    this.closed = true;
+    this.cancelPending(reason);
+    if (this.timer) clearInterval(this.timer);
+    const exits: Promise<unknown>[] = [];
+    for (const w of this.workers) {
+      exits.push(new Promise((r) => (w.proc.exitCode !== null || w.proc.signalCode !== null ? r(null) : w.proc.once('exit', r))));
+      if (w.job) {
+        w.job.resolve({ outcome: failure(reason, 'Killed'), logs: none(), pid: w.pid });
+        w.job = undefined;
+        w.proc.kill('SIGKILL');
+      } else {
+        w.proc.disconnect?.();
+        w.proc.kill('SIGTERM');
+      }
+    }
+    await Promise.all(exits);
+    this.workers.clear();
+  }
+
+  private pump(): void {
+    for (const w of this.workers) {
+      if (this.queue.length === 0) break;
+      if (w.ready && !w.job) this.start(w, this.queue.shift()!);
+    }
+    this.grow();
+    if (this.queue.length > 0 && !this.timer) {
+      this.timer = setInterval(() => this.grow(), 50);
+      this.timer.unref();
+    } else if (this.queue.length === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** Starts processes while the queue would take longer to drain than a process takes to start. */
+  private grow(): void {
+    const total = this.workers.size;
+    if (this.closed || this.queue.length === 0 || total >= this.options.maxWorkers) return;
+    const now = Date.now();
+    let estimate = this.taskMs || this.spawnMs;
+    for (const w of this.workers) if (w.job?.startedAt) estimate = Math.max(estimate, now - w.job.startedAt);
+    const busy = [...this.workers].filter((w) => w.job || !w.ready).length;
+    const wanted = Math.ceil(((this.queue.length + busy) * estimate) / this.spawnMs);
+    const target = Math.min(this.options.maxWorkers, Math.max(1, wanted), this.queue.length + busy);
+    for (let n = total; n < target; n++) this.spawn();
+  }
+
+  private spawn(): void {
+    const proc = fork(workerFile, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+      serialization: 'json',
+    });
+    const w: Worker = { proc, pid: proc.pid ?? 0, ready: false, forkedAt: Date.now() };
+    this.workers.add(w);
+    this.spawning++;
+    const stray = (chunk: Buffer) => (this.options.onStray ?? defaultStray)(w.pid, chunk.toString('utf8'));
+    proc.stdout?.on('data', stray);
+    proc.stderr?.on('data', stray);
+    proc.on('message', (m: FromWorker) => this.onMessage(w, m));
+    proc.on('exit', (code, signal) => this.onExit(w, code, signal));
+    proc.on('error', () => {});
+  }
+
+  private start(w: Worker, job: Job): void {
+    w.job = job;
+    job.startedAt = Date.now();
+    job.events.onStart(w.pid);
+    const message: ToWorker = { type: 'run', spec: job.spec };
+    w.proc.send(message);
+  }
+
+  private onMessage(w: Worker, m: FromWorker): void {
+    if (m.type === 'ready') {
+      w.ready = true;
+      this.spawning--;
+      const took = Date.now() - w.forkedAt;
+      this.spawnMs = this.spawnMs * 0.5 + took * 0.5;
+      this.pump();
+    } else if (m.type === 'log') {
+      w.job?.events.onLog(m.stream, m.lines, m.at);
+    } else if (m.type === 'done') {
+      const job = w.job;
+      w.job = undefined;
+      if (!job) return;
+      const took = Date.now() - (job.startedAt ?? Date.now());
+      this.taskMs = this.taskMs ? this.taskMs * 0.8 + took * 0.2 : took;
+      job.resolve({ outcome: m.outcome, logs: m.logs, pid: w.pid });
+      this.pump();
+    }
+  }
+
+  private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workers.delete(w);
+    if (!w.ready) this.spawning--;
+    const job = w.job;
+    w.job = undefined;
+    if (job) {
+      const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
+      job.resolve({
+        outcome: failure(`The worker process (pid ${w.pid}) running this task ${how} before the task finished.`),
+        logs: none(),
+        pid: w.pid,
+      });
+    }
+    if (!this.closed) this.pump();
+  }
+}
+
+function none() {
+  return { stdout: null, stderr: null };
+}
+
+function defaultStray(pid: number, text: string): void {
+  process.stderr.write(text.replace(/^(?=.)/gm, `[worker pid ${pid}] `));
+}

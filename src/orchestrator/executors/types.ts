@@ -1,0 +1,26 @@
+import type { TaskLogs, TaskOutcome, TaskSpec } from '../../runtime/protocol.js';
+
+export interface TaskEvents {
+  /** The task was handed to a process (`pid`) and is running. */
+  onStart(pid: number): void;
+  /** Complete lines the task printed. */
+  onLog(stream: 'stdout' | 'stderr', lines: string[], at: number): void;
+}
+
+export interface ExecutionResult {
+  outcome: TaskOutcome;
+  logs: TaskLogs;
+  pid: number;
+}
+
+/** Hands tasks to something that runs them: local worker processes now, remote workers later. */
+export interface Executor {
+  /** Runs the task when capacity allows; resolves with its outcome (a crash is a failed outcome). */
+  submit(spec: TaskSpec, events: TaskEvents): Promise<ExecutionResult>;
+  /** Starts capacity ahead of the first task, to overlap process start-up with other work. */
+  warm(): void;
+  /** Drops tasks not started yet (they resolve as cancelled failures). */
+  cancelPending(reason: string): void;
+  /** Stops every process; running tasks resolve as failed with `reason`. */
+  shutdown(reason?: string): Promise<void>;
+}

@@ -1,0 +1,83 @@
+/**
+ * Unfolds a run's graph as tasks finish: which tasks to launch next, and when a join has all of
+ * its inputs. Pure bookkeeping, no I/O.
+ */
+import type { ForeachFrame, TaskAttemptKey } from '../core/types.js';
+import type { FlowGraph } from '../graph/types.js';
+import type { TaskSuccess } from '../runtime/protocol.js';
+
+export interface PlannedTask {
+  step: string;
+  foreachStack: ForeachFrame[];
+  /** Parent task attempts; a foreach join's are in split-index order. */
+  parents: TaskAttemptKey[];
+}
+
+export interface FinishedTask {
+  key: TaskAttemptKey;
+  foreachStack: ForeachFrame[];
+}
+
+interface Pending {
+  expected: number;
+  arrived: Array<{ order: number; key: TaskAttemptKey }>;
+}
+
+function stackKey(stack: readonly ForeachFrame[]): string {
+  return stack.map((f) => `${f.step}[${f.index}]`).join('/');
+}
+
+export class Scheduler {
+  private readonly joins = new Map<string, Pending>();
+
+  constructor(private readonly graph: FlowGraph) {}
+
+  /** The first task: `start`, reading the run's parameters. */
+  initial(params: TaskAttemptKey): PlannedTask {
+    return { step: this.graph.start, foreachStack: [], parents: [params] };
+  }
+
+  /** The tasks that become ready because `task` succeeded with `result`. */
+  onSuccess(task: FinishedTask, result: TaskSuccess): PlannedTask[] {
+    const planned: PlannedTask[] = [];
+    if (result.foreach) {
+      const { var: name, numSplits, listSha } = result.foreach;
+      const target = result.next[0]!;
+      for (let index = 0; index < numSplits; index++) {
+        const frame: ForeachFrame = { step: task.key.step, var: name, numSplits, index, listSha };
+        planned.push({ step: target, foreachStack: [...task.foreachStack, frame], parents: [task.key] });
+      }
+      return planned;
+    }
+    for (const next of result.next) {
+      const node = this.graph.steps.get(next);
+      if (node?.type === 'join') {
+        const ready = this.arrive(next, task);
+        if (ready) planned.push(ready);
+      } else {
+        planned.push({ step: next, foreachStack: task.foreachStack, parents: [task.key] });
+      }
+    }
+    return planned;
+  }
+
+  private arrive(join: string, task: FinishedTask): PlannedTask | undefined {
+    const split = this.graph.steps.get(this.graph.steps.get(join)?.matchingSplit ?? '');
+    const isForeach = split?.type === 'foreach';
+    const stack = task.foreachStack;
+    const outer = isForeach ? stack.slice(0, -1) : stack;
+    const inner = stack[stack.length - 1];
+    const expected = isForeach ? (inner?.numSplits ?? 1) : (split?.out.length ?? 1);
+    const key = `${join}|${stackKey(outer)}`;
+    let pending = this.joins.get(key);
+    if (!pending) {
+      pending = { expected, arrived: [] };
+      this.joins.set(key, pending);
+    }
+    pending.arrived.push({ order: isForeach ? (inner?.index ?? 0) : pending.arrived.length, key: task.key });
+    if (pending.arrived.length < pending.expected) return undefined;
+    this.joins.delete(key);
+    const parents = pending.arrived.sort((a, b) => a.order - b.order).map((a) => a.key);
+    return { step: join, foreachStack: outer, parents };
+  }
+}

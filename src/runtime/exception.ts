@@ -1,0 +1,14 @@
+import type { TaskException } from '../core/types.js';
+
+/** What is recorded of an error thrown by a step (or by cairn while running it). */
+export function toException(e: unknown): TaskException {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return {
+      type: typeof code === 'string' && e.name === 'CairnError' ? `CairnError(${code})` : e.name || 'Error',
+      message: e.message,
+      ...(e.stack ? { stack: e.stack } : {}),
+    };
+  }
+  return { type: typeof e, message: String(e) };
+}

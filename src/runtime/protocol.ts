@@ -1,0 +1,73 @@
+/**
+ * The messages between the orchestrator and a worker process. A `TaskSpec` is plain data: all a
+ * process on any machine needs to run the task, nothing that lives only in the orchestrator.
+ */
+import type { ForeachFrame, TaskAttemptKey, TaskException } from '../core/types.js';
+import type { StoreConfig } from '../storage/config.js';
+import type { NodeType } from '../graph/types.js';
+
+export interface CodeRef {
+  /** Address of the compiled code package in the artifact store. */
+  sha: string;
+  /** The flow class to instantiate. */
+  className: string;
+  /** The flow file it was compiled from (for messages only). */
+  sourceFile: string;
+}
+
+/** What the static graph says the step must do, checked against what it did. */
+export interface ExpectedTransition {
+  type: NodeType;
+  out: string[];
+  foreach?: string;
+  switch?: { condition: string; cases: Record<string, string> };
+}
+
+export interface TaskSpec {
+  flow: string;
+  runId: string;
+  step: string;
+  taskId: string;
+  attempt: number;
+  code: CodeRef;
+  /** Folder where this machine keeps materialized code packages. */
+  codeDir: string;
+  store: StoreConfig;
+  /** The parent task attempts: one for a linear step (the `_parameters` task for start), many for a join. */
+  inputs: TaskAttemptKey[];
+  /** The run's `_parameters` task attempt: parameters are visible in every step, joins included. */
+  params: TaskAttemptKey;
+  foreachStack: ForeachFrame[];
+  expected: ExpectedTransition;
+  maxNumSplits: number;
+  user: string;
+  tags: string[];
+}
+
+export interface TaskSuccess {
+  ok: true;
+  /** The steps to run next (one for a switch: the chosen case; empty for end). */
+  next: string[];
+  /** For a foreach: the split it produced. */
+  foreach?: { var: string; numSplits: number; listSha: string };
+  artifactCount: number;
+}
+
+export interface TaskFailure {
+  ok: false;
+  exception: TaskException;
+}
+
+export type TaskOutcome = TaskSuccess | TaskFailure;
+
+export type ToWorker = { type: 'run'; spec: TaskSpec };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'log'; stream: 'stdout' | 'stderr'; lines: string[]; at: number }
+  | { type: 'done'; outcome: TaskOutcome; logs: TaskLogs };
+
+/** Where the task's output was stored (null when it printed nothing on that stream). */
+export interface TaskLogs {
+  stdout: string | null;
+  stderr: string | null;
+}

@@ -1,0 +1,134 @@
+/**
+ * Runs one task inside a worker process: builds a fresh flow instance, binds it to its inherited
+ * artifacts, calls the step, checks its transition and persists what it assigned.
+ */
+import { CairnError } from '../errors.js';
+import { installHooks, type Transition } from '../authoring/task-hooks.js';
+import { stepsOf } from '../authoring/metadata.js';
+import type { FlowSpec } from '../authoring/flow-spec.js';
+import { decodeArtifact, encodeArtifact } from '../storage/codec.js';
+import type { ArtifactInfo, ArtifactStore, TaskRecord } from '../storage/types.js';
+import type { TaskAttemptKey } from '../core/types.js';
+import { Binding } from './binding.js';
+import { makeInputs, mergeArtifacts } from './join-inputs.js';
+import { checkTransition, chooseCase, elementAt, splitCount } from './transition.js';
+import { loadFlowClass } from './code-loader.js';
+import type { TaskSpec, TaskSuccess } from './protocol.js';
+
+/** Decoded foreach lists, by content hash, shared by the tasks this worker runs. */
+const listCache = new Map<string, unknown>();
+const LIST_CACHE_ENTRIES = 8;
+
+function loader(store: ArtifactStore, step: string) {
+  return (name: string, info: ArtifactInfo): unknown => {
+    if (!store.getBlobSync) {
+      throw new CairnError('STORE', `The ${store.kind} artifact store cannot read artifact '${name}' synchronously in step ${step}.`);
+    }
+    return decodeArtifact(store.getBlobSync(info.sha), info.encoding);
+  };
+}
+
+function loadList(store: ArtifactStore, sha: string, encoding = 'v8'): unknown {
+  let list = listCache.get(sha);
+  if (list === undefined) {
+    list = decodeArtifact(store.getBlobSync!(sha), encoding);
+    if (listCache.size >= LIST_CACHE_ENTRIES) listCache.delete(listCache.keys().next().value!);
+    listCache.set(sha, list);
+  }
+  return list;
+}
+
+/** A copy of a cached value, so that one task's changes never leak into another's. */
+function own<T>(v: T): T {
+  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
+}
+
+async function readRecord(store: ArtifactStore, key: TaskAttemptKey): Promise<TaskRecord> {
+  const record = await store.getTaskRecord(key, key.attempt);
+  if (!record) {
+    throw new CairnError('NOT_FOUND', `The artifacts of ${key.flow}/${key.runId}/${key.step}/${key.taskId} (attempt ${key.attempt}) are missing from the store.`);
+  }
+  return record;
+}
+
+export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<TaskSuccess> {
+  const Flow = await loadFlowClass(store, spec.code, spec.codeDir);
+  const steps = stepsOf(Flow);
+  if (!steps.has(spec.step)) {
+    throw new CairnError('INVALID_FLOW', `Flow ${spec.flow} has no step ${spec.step} (is the method marked @step?).`);
+  }
+  const isJoin = spec.expected.type === 'join';
+  const [paramsRecord, ...parents] = await Promise.all([spec.params, ...spec.inputs].map((k) => readRecord(store, k)));
+  const paramNames = new Set(Object.keys(paramsRecord!.artifacts));
+  const inherited = isJoin ? paramsRecord!.artifacts : parents[0]!.artifacts;
+  const load = loader(store, spec.step);
+
+  const instance = new (Flow as unknown as new () => FlowSpec)();
+  const binding = new Binding(instance, { step: spec.step, inherited, readonlyNames: paramNames, load });
+  const methods = new Map<unknown, string>();
+  for (const name of steps.keys()) methods.set((Flow.prototype as unknown as Record<string, unknown>)[name], name);
+
+  let transition: Transition | undefined;
+  let inputValue: { v: unknown } | undefined;
+  const frames = spec.foreachStack;
+  installHooks(instance, {
+    stepName: (fn) => methods.get(fn),
+    next: (t) => {
+      if (transition) {
+        throw new CairnError('INVALID_TRANSITION', `Step ${spec.step} called this.next() more than once. Call it once, as the last statement.`);
+      }
+      transition = t;
+    },
+    input: () => {
+      const frame = frames[frames.length - 1];
+      if (!frame) return undefined;
+      inputValue ??= { v: own(elementAt(loadList(store, frame.listSha), frame.index)) };
+      return inputValue.v;
+    },
+    index: () => frames[frames.length - 1]?.index,
+    foreachStack: () =>
+      frames.map((f) => ({ index: f.index, numSplits: f.numSplits, value: own(elementAt(loadList(store, f.listSha), f.index)) })),
+    mergeArtifacts: (inputs, options) => mergeArtifacts(spec.step, isJoin, binding, inputs, options),
+  });
+
+  const method = (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.step]!;
+  if (isJoin) {
+    const inputs = makeInputs(
+      parents.map((r, i) => ({ step: spec.inputs[i]!.step, taskId: spec.inputs[i]!.taskId, artifacts: r.artifacts })),
+      load,
+    );
+    await method.call(instance, inputs);
+  } else {
+    await method.call(instance);
+  }
+  checkTransition(spec.step, spec.expected, transition);
+
+  const artifacts: Record<string, ArtifactInfo> = {};
+  for (const item of binding.collect()) {
+    if ('info' in item) {
+      artifacts[item.name] = item.info;
+      continue;
+    }
+    const { bytes, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
+    const sha = await store.putBlob(bytes);
+    artifacts[item.name] = { sha, size: bytes.byteLength, type, encoding };
+  }
+
+  const result: TaskSuccess = { ok: true, next: [], artifactCount: Object.keys(artifacts).length };
+  if (transition?.kind === 'foreach') {
+    const name = transition.foreach;
+    const info = artifacts[name];
+    const numSplits = splitCount(spec.step, name, (instance as unknown as Record<string, unknown>)[name], spec.maxNumSplits);
+    if (!info) throw new CairnError('INVALID_TRANSITION', `Step ${spec.step} has a foreach over '${name}', which is not an artifact.`);
+    result.foreach = { var: name, numSplits, listSha: info.sha };
+    listCache.set(info.sha, (instance as unknown as Record<string, unknown>)[name]);
+    result.next = transition.targets;
+  } else if (transition?.kind === 'switch') {
+    const value = (instance as unknown as Record<string, unknown>)[transition.condition];
+    result.next = [chooseCase(spec.step, transition.condition, value, transition.cases)];
+  } else if (transition) {
+    result.next = transition.targets;
+  }
+  await store.putTaskRecord(spec, spec.attempt, { version: 1, artifacts });
+  return result;
+}

@@ -1,0 +1,66 @@
+/**
+ * Entry point of a worker process: takes one task at a time from the orchestrator over IPC, runs
+ * it, streams its output back and reports the outcome. A worker is reused for many tasks.
+ */
+import { openArtifactStore, type StoreConfig } from '../storage/config.js';
+import type { ArtifactStore } from '../storage/types.js';
+import { installCapture, OutputCapture, setActiveCapture } from './capture.js';
+import { runTask } from './task.js';
+import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './protocol.js';
+import { toException } from './exception.js';
+
+const stores = new Map<string, Promise<ArtifactStore>>();
+
+function storeFor(config: StoreConfig): Promise<ArtifactStore> {
+  const key = JSON.stringify(config);
+  let store = stores.get(key);
+  if (!store) {
+    store = openArtifactStore(config);
+    stores.set(key, store);
+  }
+  return store;
+}
+
+function send(message: FromWorker): void {
+  process.send!(message);
+}
+
+async function handle(spec: TaskSpec): Promise<void> {
+  const capture = new OutputCapture((stream, lines) => send({ type: 'log', stream, lines, at: Date.now() }));
+  setActiveCapture(capture);
+  let outcome: TaskOutcome;
+  let store: ArtifactStore | undefined;
+  try {
+    store = await storeFor(spec.store);
+    outcome = await runTask(spec, store);
+  } catch (e) {
+    outcome = { ok: false, exception: toException(e) };
+  } finally {
+    setActiveCapture(undefined);
+  }
+  const text = capture.finish();
+  const logs: TaskLogs = { stdout: null, stderr: null };
+  if (store) {
+    try {
+      for (const s of ['stdout', 'stderr'] as const) {
+        if (text[s]) logs[s] = await store.putLog(spec, spec.attempt, s, Buffer.from(text[s]));
+      }
+    } catch (e) {
+      if (outcome.ok) outcome = { ok: false, exception: toException(e) };
+    }
+  }
+  send({ type: 'done', outcome, logs });
+}
+
+if (!process.send) {
+  console.error('This is the cairn worker; it is started by `cairn run` and is not meant to be run by hand.');
+  process.exit(2);
+}
+installCapture();
+process.on('message', (message: ToWorker) => {
+  if (message.type === 'run') void handle(message.spec);
+});
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`Unhandled rejection in a step: ${String((reason as Error)?.stack ?? reason)}\n`);
+});
+send({ type: 'ready' });

@@ -1,0 +1,178 @@
+/**
+ * The behaviour every ArtifactStore backend must have. A backend's test file calls
+ * `artifactStoreContract(name, make)`; `make` returns a fresh, empty store for each test.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { TaskKey } from '../core/types.js';
+import { sha1Hex } from './hash.js';
+import { rejectsWithCode } from './test-helpers.js';
+import type { ArtifactStore, TaskRecord } from './types.js';
+
+export interface ArtifactStoreFixture {
+  store: ArtifactStore;
+  cleanup(): Promise<void> | void;
+  /** Changes the stored bytes of a blob behind the store's back (skips the corruption test if absent). */
+  corruptBlob?(sha: string): Promise<void> | void;
+}
+
+const task: TaskKey = { flow: 'ContractFlow', runId: '1700000000000001', step: 'train', taskId: '7' };
+
+function record(shas: string[]): TaskRecord {
+  const artifacts: TaskRecord['artifacts'] = {};
+  shas.forEach((sha, i) => {
+    artifacts[`a${i}`] = { sha, size: i, type: 'number', encoding: 'v8' };
+  });
+  return { version: 1, artifacts };
+}
+
+const bytesOf = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export function artifactStoreContract(name: string, make: () => Promise<ArtifactStoreFixture>): void {
+  const withStore = async (fn: (fx: ArtifactStoreFixture) => Promise<void>): Promise<void> => {
+    const fx = await make();
+    try {
+      await fn(fx);
+    } finally {
+      await fx.store.close?.();
+      await fx.cleanup();
+    }
+  };
+
+  describe(`ArtifactStore contract: ${name}`, () => {
+    it('stores bytes under their sha1 and reads the same bytes back', () =>
+      withStore(async ({ store }) => {
+        const bytes = bytesOf('hello artifacts');
+        const sha = await store.putBlob(bytes);
+        assert.equal(sha, sha1Hex(bytes));
+        assert.deepEqual(Buffer.from(await store.getBlob(sha)), Buffer.from(bytes));
+        if (store.getBlobSync) assert.deepEqual(Buffer.from(store.getBlobSync(sha)), Buffer.from(bytes));
+      }));
+
+    it('stores an empty blob and a blob of several megabytes', () =>
+      withStore(async ({ store }) => {
+        const big = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
+        for (const bytes of [new Uint8Array(0), big]) {
+          const sha = await store.putBlob(bytes);
+          assert.equal(sha, sha1Hex(bytes));
+          const back = await store.getBlob(sha);
+          assert.equal(back.byteLength, bytes.byteLength);
+          assert.ok(Buffer.from(back).equals(Buffer.from(bytes)));
+        }
+      }));
+
+    it('returns the same address when the same bytes are put again', () =>
+      withStore(async ({ store }) => {
+        const a = await store.putBlob(bytesOf('same'));
+        const b = await store.putBlob(bytesOf('same'));
+        assert.equal(a, b);
+        assert.deepEqual(Buffer.from(await store.getBlob(a)).toString(), 'same');
+      }));
+
+    it('resolves many parallel puts of the same bytes to one readable blob', () =>
+      withStore(async ({ store }) => {
+        const bytes = bytesOf('x'.repeat(10_000));
+        const shas = await Promise.all(Array.from({ length: 50 }, () => store.putBlob(bytes)));
+        assert.equal(new Set(shas).size, 1);
+        assert.equal((await store.getBlob(shas[0] as string)).byteLength, 10_000);
+      }));
+
+    it('rejects a read of a missing blob with NOT_FOUND', () =>
+      withStore(async ({ store }) => {
+        const missing = sha1Hex(bytesOf('never stored'));
+        await rejectsWithCode(() => store.getBlob(missing), 'NOT_FOUND', new RegExp(missing));
+        if (store.getBlobSync) await rejectsWithCode(() => store.getBlobSync?.(missing), 'NOT_FOUND');
+      }));
+
+    it('rejects an address that is not a sha1 with INVALID_ARGUMENT', () =>
+      withStore(async ({ store }) => {
+        await rejectsWithCode(() => store.getBlob('../../etc/passwd'), 'INVALID_ARGUMENT');
+      }));
+
+    it('verifies what it reads and reports a corrupt blob with CORRUPT_BLOB', async (t) => {
+      const fx = await make();
+      try {
+        if (!fx.corruptBlob) {
+          t.skip('this backend cannot corrupt a blob from a test');
+          return;
+        }
+        const sha = await fx.store.putBlob(bytesOf('precious bytes'));
+        await fx.corruptBlob(sha);
+        await rejectsWithCode(() => fx.store.getBlob(sha), 'CORRUPT_BLOB', new RegExp(sha));
+        if (fx.store.getBlobSync) await rejectsWithCode(() => fx.store.getBlobSync?.(sha), 'CORRUPT_BLOB');
+      } finally {
+        await fx.cleanup();
+      }
+    });
+
+    it('tells which of the given blobs exist', () =>
+      withStore(async ({ store }) => {
+        const a = await store.putBlob(bytesOf('a'));
+        const b = await store.putBlob(bytesOf('b'));
+        const missing = sha1Hex(bytesOf('c'));
+        const found = await store.hasBlobs([a, missing, b]);
+        assert.deepEqual([...found].sort(), [a, b].sort());
+        assert.equal((await store.hasBlobs([])).size, 0);
+      }));
+
+    it('keeps one task record per attempt and returns undefined for attempts never written', () =>
+      withStore(async ({ store }) => {
+        const s0 = await store.putBlob(bytesOf('0'));
+        const s1 = await store.putBlob(bytesOf('1'));
+        await store.putTaskRecord(task, 0, record([s0]));
+        await store.putTaskRecord(task, 1, record([s0, s1]));
+        assert.deepEqual(await store.getTaskRecord(task, 0), record([s0]));
+        assert.deepEqual(await store.getTaskRecord(task, 1), record([s0, s1]));
+        assert.equal(await store.getTaskRecord(task, 2), undefined);
+        assert.equal(await store.getTaskRecord({ ...task, taskId: '8' }, 0), undefined);
+      }));
+
+    it('replaces a task record written again for the same attempt', () =>
+      withStore(async ({ store }) => {
+        const s0 = await store.putBlob(bytesOf('0'));
+        const s1 = await store.putBlob(bytesOf('1'));
+        await store.putTaskRecord(task, 0, record([s0]));
+        await store.putTaskRecord(task, 0, record([s1]));
+        assert.deepEqual(await store.getTaskRecord(task, 0), record([s1]));
+      }));
+
+    it('keeps the records of different tasks, steps and runs apart', () =>
+      withStore(async ({ store }) => {
+        const s0 = await store.putBlob(bytesOf('0'));
+        const s1 = await store.putBlob(bytesOf('1'));
+        const other = { ...task, step: 'evaluate' };
+        await store.putTaskRecord(task, 0, record([s0]));
+        await store.putTaskRecord(other, 0, record([s1]));
+        await store.putTaskRecord({ ...task, runId: '1700000000000002' }, 0, record([s0, s1]));
+        assert.deepEqual(await store.getTaskRecord(task, 0), record([s0]));
+        assert.deepEqual(await store.getTaskRecord(other, 0), record([s1]));
+      }));
+
+    it('stores logs per attempt and stream and returns where they are', () =>
+      withStore(async ({ store }) => {
+        const out0 = await store.putLog(task, 0, 'stdout', bytesOf('out 0\n'));
+        const err0 = await store.putLog(task, 0, 'stderr', bytesOf('err 0\n'));
+        await store.putLog(task, 1, 'stdout', bytesOf('out 1\n'));
+        assert.equal(typeof out0, 'string');
+        assert.ok(out0.length > 0 && out0 !== err0);
+        assert.equal(Buffer.from((await store.getLog(task, 0, 'stdout')) ?? []).toString(), 'out 0\n');
+        assert.equal(Buffer.from((await store.getLog(task, 0, 'stderr')) ?? []).toString(), 'err 0\n');
+        assert.equal(Buffer.from((await store.getLog(task, 1, 'stdout')) ?? []).toString(), 'out 1\n');
+        assert.equal(await store.getLog(task, 1, 'stderr'), undefined);
+      }));
+
+    it('stores an empty log as empty, not as missing', () =>
+      withStore(async ({ store }) => {
+        await store.putLog(task, 0, 'stdout', new Uint8Array(0));
+        const back = await store.getLog(task, 0, 'stdout');
+        assert.ok(back !== undefined);
+        assert.equal(back.byteLength, 0);
+      }));
+
+    it('describes itself with a kind and a location', () =>
+      withStore(async ({ store }) => {
+        assert.ok(store.kind.length > 0);
+        assert.ok(store.location.length > 0);
+      }));
+  });
+}

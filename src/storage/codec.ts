@@ -1,0 +1,222 @@
+/**
+ * Artifact serialization. The default codec is `v8.serialize` (encoding `v8`), which handles what
+ * the structured-clone algorithm handles; a value is checked first so that nothing is silently
+ * changed on the way back (a class instance would come back as a plain object). Class instances
+ * and data-frame types can be stored through a registered serializer (encoding
+ * `serializer:<name>`); serializers are tried in registration order and apply to a whole artifact
+ * value.
+ *
+ * Known limits of the default codec: an Error keeps its class (for the built-in error classes),
+ * message, stack and cause, but not its other own properties; an object with a null prototype
+ * comes back with `Object.prototype`; typed arrays that shared one ArrayBuffer come back as views
+ * that no longer share memory with each other.
+ */
+import v8 from 'node:v8';
+import { CairnError } from '../errors.js';
+import { findUnstorable, UnstorableValueError, valueTypeName, type ValueProblem } from './value-check.js';
+
+export interface ArtifactSerializer {
+  /** Unique name; the encoding recorded for the artifact is `serializer:<name>`. */
+  name: string;
+  /** Whether this serializer handles the value (called with each artifact value, in registration order). */
+  test(value: unknown): boolean;
+  serialize(value: unknown): Uint8Array;
+  deserialize(bytes: Uint8Array): unknown;
+}
+
+export interface EncodedArtifact {
+  bytes: Uint8Array;
+  /** A readable type name (`number`, `Array`, `Map`, ... or the serializer's name). */
+  type: string;
+  /** `v8` or `serializer:<name>`. */
+  encoding: string;
+}
+
+export interface ArtifactContext {
+  /** The artifact's name (the property assigned on `this`). */
+  name: string;
+  /** The step that assigned it. */
+  step: string;
+}
+
+export const V8_ENCODING = 'v8';
+const SERIALIZER_PREFIX = 'serializer:';
+
+const serializers: ArtifactSerializer[] = [];
+
+/**
+ * Adds a serializer, tried before the default codec and after the ones registered earlier.
+ * Registering a name again replaces that serializer in place (a module loaded twice is harmless).
+ */
+export function registerSerializer(serializer: ArtifactSerializer): void {
+  const { name } = serializer;
+  if (typeof name !== 'string' || name.trim() === '' || /\s/.test(name)) {
+    throw new CairnError('INVALID_ARGUMENT', `A serializer needs a non-empty name without spaces; got ${JSON.stringify(name)}.`);
+  }
+  for (const fn of ['test', 'serialize', 'deserialize'] as const) {
+    if (typeof serializer[fn] !== 'function') {
+      throw new CairnError('INVALID_ARGUMENT', `Serializer "${name}" has no ${fn}() function.`);
+    }
+  }
+  const at = serializers.findIndex((s) => s.name === name);
+  if (at >= 0) serializers[at] = serializer;
+  else serializers.push(serializer);
+}
+
+/** Removes a registered serializer; returns whether one was registered under that name. */
+export function unregisterSerializer(name: string): boolean {
+  const at = serializers.findIndex((s) => s.name === name);
+  if (at >= 0) serializers.splice(at, 1);
+  return at >= 0;
+}
+
+/** The names of the registered serializers, in the order they are tried. */
+export function registeredSerializers(): string[] {
+  return serializers.map((s) => s.name);
+}
+
+type Constructor = abstract new (...args: never[]) => object;
+
+/**
+ * Registers a class whose instances are stored as their own enumerable properties (with the
+ * default codec) and get the class's prototype back when read. Subclasses need their own
+ * registration. Private `#fields` and state outside own properties are not kept.
+ */
+export function registerClass(cls: Constructor, opts: { name?: string } = {}): void {
+  const name = opts.name ?? cls.name;
+  if (!name) {
+    throw new CairnError('INVALID_ARGUMENT', 'registerClass() was given an anonymous class: pass { name } to name it.');
+  }
+  const proto = cls.prototype as object;
+  registerSerializer({
+    name,
+    test: (value) => typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === proto,
+    serialize: (value) => {
+      const props = { ...(value as object) };
+      const problem = findUnstorable(props, '');
+      if (problem) throw new UnstorableValueError(problem);
+      return v8.serialize(props);
+    },
+    deserialize: (bytes) => Object.assign(Object.create(proto) as object, v8.deserialize(bytes) as object),
+  });
+}
+
+function problemMessage(ctx: ArtifactContext, problem: ValueProblem): string {
+  const head = `Cannot store artifact "${ctx.name}" of step "${ctx.step}": ${problem.path} is ${problem.what}.`;
+  const owner = serializers.find((s) => safeTest(s, problem.value));
+  if (owner && problem.path !== ctx.name) {
+    return `${head} Serializer "${owner.name}" is registered for it, but registered serializers apply to a whole ` +
+      'artifact value only: assign it to its own artifact (this.x = value) or convert it to plain data.';
+  }
+  if (problem.className) {
+    return `${head} Store plain data instead (objects, arrays, Map, Set, typed arrays...), or register a serializer ` +
+      `for the class with registerSerializer({ name, test, serialize, deserialize }) or registerClass(${problem.className}).`;
+  }
+  return `${head} Store plain data instead (objects, arrays, Map, Set, typed arrays, primitives...).`;
+}
+
+function safeTest(s: ArtifactSerializer, value: unknown): boolean {
+  try {
+    return s.test(value) === true;
+  } catch {
+    return false;
+  }
+}
+
+function prefixProblem(problem: ValueProblem, root: string): ValueProblem {
+  return { ...problem, path: root + problem.path };
+}
+
+function encodeWith(s: ArtifactSerializer, value: unknown, ctx: ArtifactContext): EncodedArtifact {
+  let bytes: unknown;
+  try {
+    bytes = s.serialize(value);
+  } catch (e) {
+    if (e instanceof UnstorableValueError) {
+      throw new CairnError('UNSERIALIZABLE_ARTIFACT', problemMessage(ctx, prefixProblem(e.problem, ctx.name)), { cause: e });
+    }
+    throw new CairnError(
+      'UNSERIALIZABLE_ARTIFACT',
+      `Cannot store artifact "${ctx.name}" of step "${ctx.step}": serializer "${s.name}" failed: ${errorText(e)}`,
+      { cause: e },
+    );
+  }
+  if (!(bytes instanceof Uint8Array)) {
+    throw new CairnError(
+      'UNSERIALIZABLE_ARTIFACT',
+      `Cannot store artifact "${ctx.name}" of step "${ctx.step}": serializer "${s.name}" returned ${valueTypeName(bytes)} instead of a Uint8Array.`,
+    );
+  }
+  return { bytes, type: s.name, encoding: SERIALIZER_PREFIX + s.name };
+}
+
+/** Serializes one artifact value, or throws `CairnError('UNSERIALIZABLE_ARTIFACT')` saying what to do. */
+export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArtifact {
+  for (const s of serializers) {
+    let claimed: boolean;
+    try {
+      claimed = s.test(value) === true;
+    } catch (e) {
+      throw new CairnError(
+        'UNSERIALIZABLE_ARTIFACT',
+        `Cannot store artifact "${ctx.name}" of step "${ctx.step}": the test() of serializer "${s.name}" threw: ${errorText(e)}`,
+        { cause: e },
+      );
+    }
+    if (claimed) return encodeWith(s, value, ctx);
+  }
+  let problem: ValueProblem | undefined;
+  try {
+    problem = findUnstorable(value, ctx.name);
+  } catch (e) {
+    throw new CairnError(
+      'UNSERIALIZABLE_ARTIFACT',
+      `Cannot store artifact "${ctx.name}" of step "${ctx.step}": reading it threw (a getter?): ${errorText(e)}`,
+      { cause: e },
+    );
+  }
+  if (problem) throw new CairnError('UNSERIALIZABLE_ARTIFACT', problemMessage(ctx, problem));
+  let bytes: Uint8Array;
+  try {
+    bytes = v8.serialize(value);
+  } catch (e) {
+    const why = e instanceof RangeError
+      ? 'it is nested too deeply to serialize. Store it flatter (for example a list of nodes instead of a long linked chain)'
+      : `${errorText(e)}. Store plain data instead, or register a serializer with registerSerializer(...)`;
+    throw new CairnError('UNSERIALIZABLE_ARTIFACT', `Cannot store artifact "${ctx.name}" of step "${ctx.step}": ${why}.`, { cause: e });
+  }
+  return { bytes, type: valueTypeName(value), encoding: V8_ENCODING };
+}
+
+/** Turns stored bytes back into a value, given the encoding recorded with them. */
+export function decodeArtifact(bytes: Uint8Array, encoding: string): unknown {
+  if (encoding === V8_ENCODING) {
+    try {
+      return v8.deserialize(bytes);
+    } catch (e) {
+      throw new CairnError('CORRUPT_BLOB', `Cannot decode an artifact of encoding "v8" (${bytes.byteLength} bytes): ${errorText(e)}`, { cause: e });
+    }
+  }
+  if (encoding.startsWith(SERIALIZER_PREFIX)) {
+    const name = encoding.slice(SERIALIZER_PREFIX.length);
+    const s = serializers.find((x) => x.name === name);
+    if (!s) {
+      const known = serializers.length > 0 ? ` (registered here: ${registeredSerializers().join(', ')})` : '';
+      throw new CairnError(
+        'STORE',
+        `This artifact was stored by serializer "${name}", which is not registered in this process${known}. ` +
+          `Import the module that calls registerSerializer({ name: '${name}', ... }) (or registerClass) before reading it.`,
+      );
+    }
+    try {
+      return s.deserialize(bytes);
+    } catch (e) {
+      throw new CairnError('STORE', `Serializer "${name}" failed to decode an artifact: ${errorText(e)}`, { cause: e });
+    }
+  }
+  throw new CairnError('STORE', `Unknown artifact encoding "${encoding}": it was written by a different version of cairn or by another tool.`);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

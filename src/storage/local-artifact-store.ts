@@ -1,0 +1,283 @@
+/**
+ * The artifact store over a local folder:
+ *
+ *   <root>/blobs/<sha[0:2]>/<sha>                                          serialized bytes, as is
+ *   <root>/tasks/<flow>/<runId>/<step>/<taskId>/<attempt>.json              TaskRecord
+ *   <root>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>.log       captured output
+ *
+ * Every write goes to a uniquely named temporary file in the target folder and is then moved into
+ * place, so a reader sees a whole file or none. Blobs are never overwritten: the temporary file is
+ * hard-linked to its final name (which fails if the blob exists) and then removed. Nothing is
+ * fsynced: a crash of the machine can lose recent writes, but never leaves a partial file.
+ *
+ * The work is done with synchronous fs calls (a task does a few small writes and the async
+ * machinery would cost more than the I/O); the async methods wrap them.
+ */
+import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CairnError } from '../errors.js';
+import { taskPathspec, type TaskKey } from '../core/types.js';
+import { isSha1Hex, sha1Hex } from './hash.js';
+import type { ArtifactStore, LogStream, TaskRecord } from './types.js';
+
+/** Distinguishes temporary files of this process from those of other processes and hosts. */
+const TMP_TAG = `${process.pid}-${randomBytes(3).toString('hex')}`;
+let tmpCounter = 0;
+
+function errCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined;
+}
+
+/** Path segments come from flow, step and task names: refuse anything that could leave the folder. */
+function checkSegment(what: string, s: string): string {
+  if (typeof s !== 'string' || s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s)) {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid ${what} ${JSON.stringify(s)}: it must be a non-empty name without "/" or "\\".`);
+  }
+  return s;
+}
+
+function checkAttempt(attempt: number): number {
+  if (!Number.isSafeInteger(attempt) || attempt < 0) {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid attempt ${String(attempt)}: attempts are integers from 0.`);
+  }
+  return attempt;
+}
+
+function checkSha(sha: string): string {
+  if (typeof sha !== 'string' || !isSha1Hex(sha)) {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid blob address ${JSON.stringify(sha)}: expected 40 lowercase hex digits (a sha1).`);
+  }
+  return sha;
+}
+
+export class LocalArtifactStore implements ArtifactStore {
+  readonly kind = 'local';
+  readonly location: string;
+  readonly root: string;
+  /** Folders known to exist (created by this instance or seen to exist). */
+  private readonly dirs = new Set<string>();
+  private linkWorks = true;
+
+  constructor(root: string) {
+    this.root = root;
+    this.location = root;
+  }
+
+  blobPath(sha: string): string {
+    return join(this.root, 'blobs', sha.slice(0, 2), sha);
+  }
+
+  private taskDir(area: 'tasks' | 'logs', task: TaskKey): string {
+    return join(
+      this.root,
+      area,
+      checkSegment('flow name', task.flow),
+      checkSegment('run id', task.runId),
+      checkSegment('step name', task.step),
+      checkSegment('task id', task.taskId),
+    );
+  }
+
+  private ensureDir(dir: string): void {
+    if (this.dirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.dirs.add(dir);
+  }
+
+  /** Writes `data` to a fresh temporary file in `dir` and returns its path. */
+  private writeTemp(dir: string, base: string, data: Uint8Array | string): string {
+    this.ensureDir(dir);
+    const tmp = join(dir, `.${base}.${TMP_TAG}.${++tmpCounter}.tmp`);
+    try {
+      writeFileSync(tmp, data, { flag: 'wx' });
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') {
+        // The folder was removed behind our back: forget it and try once more.
+        this.dirs.delete(dir);
+        this.ensureDir(dir);
+        writeFileSync(tmp, data, { flag: 'wx' });
+      } else {
+        tryUnlink(tmp);
+        throw e;
+      }
+    }
+    return tmp;
+  }
+
+  /** Atomically writes (or replaces) a file. */
+  private writeAtomic(dir: string, base: string, data: Uint8Array | string): string {
+    const path = join(dir, base);
+    try {
+      const tmp = this.writeTemp(dir, base, data);
+      try {
+        renameSync(tmp, path);
+      } catch (e) {
+        tryUnlink(tmp);
+        throw e;
+      }
+    } catch (e) {
+      throw storeError(`Cannot write ${path}`, e);
+    }
+    return path;
+  }
+
+  putBlobSync(bytes: Uint8Array): string {
+    const sha = sha1Hex(bytes);
+    const dir = join(this.root, 'blobs', sha.slice(0, 2));
+    const path = join(dir, sha);
+    if (fileExists(path)) return sha;
+    try {
+      const tmp = this.writeTemp(dir, sha, bytes);
+      try {
+        this.publish(tmp, path);
+      } finally {
+        tryUnlink(tmp);
+      }
+    } catch (e) {
+      throw storeError(`Cannot write blob ${sha} to ${path}`, e);
+    }
+    return sha;
+  }
+
+  /** Moves a finished temporary file to `path` unless `path` exists (never replaces a blob). */
+  private publish(tmp: string, path: string): void {
+    if (this.linkWorks) {
+      try {
+        linkSync(tmp, path);
+        return;
+      } catch (e) {
+        const code = errCode(e);
+        if (code === 'EEXIST') return;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+        this.linkWorks = false; // a file system without hard links
+      }
+    }
+    if (!fileExists(path)) renameSync(tmp, path);
+  }
+
+  getBlobSync(sha: string): Uint8Array {
+    const path = this.blobPath(checkSha(sha));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') {
+        throw new CairnError('NOT_FOUND', `Blob ${sha} is not in the artifact store at ${this.root} (expected at ${path}).`, { cause: e });
+      }
+      throw storeError(`Cannot read blob ${sha} at ${path}`, e);
+    }
+    const actual = sha1Hex(bytes);
+    if (actual !== sha) {
+      throw new CairnError(
+        'CORRUPT_BLOB',
+        `Blob ${sha} at ${path} is corrupt: its content hashes to ${actual}. The file was changed or damaged on disk; ` +
+          'delete it and re-run the task that produced it.',
+      );
+    }
+    return bytes;
+  }
+
+  hasBlobsSync(shas: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    for (const sha of shas) {
+      if (isSha1Hex(sha) && fileExists(this.blobPath(sha))) found.add(sha);
+    }
+    return found;
+  }
+
+  putTaskRecordSync(task: TaskKey, attempt: number, record: TaskRecord): void {
+    const dir = this.taskDir('tasks', task);
+    this.writeAtomic(dir, `${checkAttempt(attempt)}.json`, JSON.stringify(record));
+  }
+
+  getTaskRecordSync(task: TaskKey, attempt: number): TaskRecord | undefined {
+    const path = join(this.taskDir('tasks', task), `${checkAttempt(attempt)}.json`);
+    const text = readIfExists(path, 'utf8');
+    if (text === undefined) return undefined;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (e) {
+      throw new CairnError('STORE', `The task record of ${taskPathspec(task)} attempt ${attempt} at ${path} is not valid JSON.`, { cause: e });
+    }
+    const r = record as Partial<TaskRecord> | null;
+    if (r === null || typeof r !== 'object' || r.version !== 1 || typeof r.artifacts !== 'object' || r.artifacts === null) {
+      throw new CairnError('STORE', `The task record at ${path} has an unknown format (expected version 1).`);
+    }
+    return r as TaskRecord;
+  }
+
+  putLogSync(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): string {
+    return this.writeAtomic(this.taskDir('logs', task), logName(attempt, stream), data);
+  }
+
+  getLogSync(task: TaskKey, attempt: number, stream: LogStream): Uint8Array | undefined {
+    return readIfExists(join(this.taskDir('logs', task), logName(attempt, stream)));
+  }
+
+  async putBlob(bytes: Uint8Array): Promise<string> {
+    return this.putBlobSync(bytes);
+  }
+
+  async getBlob(sha: string): Promise<Uint8Array> {
+    return this.getBlobSync(sha);
+  }
+
+  async hasBlobs(shas: readonly string[]): Promise<Set<string>> {
+    return this.hasBlobsSync(shas);
+  }
+
+  async putTaskRecord(task: TaskKey, attempt: number, record: TaskRecord): Promise<void> {
+    this.putTaskRecordSync(task, attempt, record);
+  }
+
+  async getTaskRecord(task: TaskKey, attempt: number): Promise<TaskRecord | undefined> {
+    return this.getTaskRecordSync(task, attempt);
+  }
+
+  async putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string> {
+    return this.putLogSync(task, attempt, stream, data);
+  }
+
+  async getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined> {
+    return this.getLogSync(task, attempt, stream);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function logName(attempt: number, stream: LogStream): string {
+  if (stream !== 'stdout' && stream !== 'stderr') {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid log stream ${JSON.stringify(stream)}: expected "stdout" or "stderr".`);
+  }
+  return `${checkAttempt(attempt)}.${stream}.log`;
+}
+
+function fileExists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+function readIfExists(path: string): Buffer | undefined;
+function readIfExists(path: string, encoding: 'utf8'): string | undefined;
+function readIfExists(path: string, encoding?: 'utf8'): Buffer | string | undefined {
+  try {
+    return encoding ? readFileSync(path, encoding) : readFileSync(path);
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return undefined;
+    throw storeError(`Cannot read ${path}`, e);
+  }
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function storeError(what: string, e: unknown): CairnError {
+  if (e instanceof CairnError) return e;
+  return new CairnError('STORE', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}

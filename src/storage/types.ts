@@ -1,0 +1,165 @@
+/**
+ * The two storage interfaces. Every backend (local folder / S3 for artifacts, SQLite / Postgres for
+ * metadata) implements one of them and passes the same contract test suite.
+ */
+import type { ForeachFrame, TaskException, TaskKey } from '../core/types.js';
+
+/** What a task attempt recorded about one artifact. */
+export interface ArtifactInfo {
+  /** sha1 (hex) of the serialized bytes: the blob's address. */
+  sha: string;
+  /** Serialized size in bytes. */
+  size: number;
+  /** A readable type name: `number`, `Array`, `Map`, `Float64Array`, a registered class name... */
+  type: string;
+  /** Which codec wrote the bytes: `v8` or `serializer:<name>`. */
+  encoding: string;
+}
+
+/**
+ * Everything one task attempt persisted: artifact name → info (parameters included), written once
+ * when the attempt succeeds. Internal bookkeeping the scheduler needs travels in the metadata store.
+ */
+export interface TaskRecord {
+  version: 1;
+  artifacts: Record<string, ArtifactInfo>;
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface ArtifactStore {
+  /** `local`, `s3`, ... */
+  readonly kind: string;
+  /** A description of where data lives, for messages (`/home/u/proj/.cairn`). */
+  readonly location: string;
+  /** Stores bytes under their sha1 and returns it. Idempotent; never overwrites an existing blob. */
+  putBlob(bytes: Uint8Array): Promise<string>;
+  /** Reads a blob and verifies it against its address; `CairnError('CORRUPT_BLOB')` if it does not match, `NOT_FOUND` if absent. */
+  getBlob(sha: string): Promise<Uint8Array>;
+  /** Synchronous read, offered by stores that can (the local folder); used for lazy `this.x` reads. */
+  getBlobSync?(sha: string): Uint8Array;
+  /** Which of these blobs exist. */
+  hasBlobs(shas: readonly string[]): Promise<Set<string>>;
+  /** Atomically writes (or replaces) the record of one task attempt. */
+  putTaskRecord(task: TaskKey, attempt: number, record: TaskRecord): Promise<void>;
+  getTaskRecord(task: TaskKey, attempt: number): Promise<TaskRecord | undefined>;
+  /** Stores a task attempt's captured output; returns the location to record in the metadata store. */
+  putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string>;
+  getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined>;
+  close?(): Promise<void>;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+export type AttemptStatus = 'running' | 'succeeded' | 'failed';
+
+export interface RunRow {
+  flow: string;
+  runId: string;
+  user: string;
+  /** epoch milliseconds */
+  createdAt: number;
+  finishedAt: number | null;
+  status: RunStatus;
+  userTags: string[];
+  systemTags: string[];
+  /** Parameter values as given (JSON-able), for display; the values steps see live in `_parameters`. */
+  params: Record<string, unknown>;
+  /** Address of the run's code package in the artifact store. */
+  codePackage: string | null;
+  /** The run this one resumed, if any. */
+  originRunId: string | null;
+}
+
+export interface NewRun {
+  flow: string;
+  runId: string;
+  user: string;
+  createdAt: number;
+  userTags: string[];
+  systemTags: string[];
+  params: Record<string, unknown>;
+  codePackage: string | null;
+  originRunId?: string | null;
+}
+
+export interface TaskRow extends TaskKey {
+  createdAt: number;
+  finishedAt: number | null;
+  status: TaskStatus;
+  /** Latest attempt started (0-based). */
+  attempt: number;
+  /** The attempt whose record counts (the latest successful one), or null. */
+  doneAttempt: number | null;
+  foreachStack: ForeachFrame[];
+  /** Pathspecs of the parent tasks (`step/taskId`, within the run). */
+  parents: string[];
+  /** For a task cloned by resume: the origin task's pathspec. */
+  originPathspec: string | null;
+}
+
+export interface NewTask extends TaskKey {
+  createdAt: number;
+  foreachStack: ForeachFrame[];
+  parents: string[];
+  originPathspec?: string | null;
+}
+
+export interface AttemptRow extends TaskKey {
+  attempt: number;
+  startedAt: number;
+  finishedAt: number | null;
+  status: AttemptStatus;
+  exception: TaskException | null;
+  /** Where the attempt's stdout / stderr were stored (as returned by `ArtifactStore.putLog`). */
+  logs: { stdout: string | null; stderr: string | null };
+  pid: number | null;
+}
+
+export interface StepRow {
+  flow: string;
+  runId: string;
+  step: string;
+  createdAt: number;
+  finishedAt: number | null;
+  taskCount: number;
+}
+
+export interface RunQuery {
+  flow: string;
+  /** Every tag listed must be on the run (user or system tag). */
+  tags?: readonly string[];
+  /** Only runs whose status is `succeeded`. */
+  successfulOnly?: boolean;
+  limit?: number;
+  /** Paging: only runs strictly older than this (createdAt, runId) position. */
+  before?: { createdAt: number; runId: string };
+}
+
+export interface MetadataStore {
+  readonly kind: string;
+  /** Creates the run; rejects with `CairnError('INVALID_ARGUMENT')` if that id exists for the flow. */
+  createRun(run: NewRun): Promise<void>;
+  finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void>;
+  getRun(flow: string, runId: string): Promise<RunRow | undefined>;
+  /** Newest first (createdAt, then runId, descending). */
+  listRuns(q: RunQuery): Promise<RunRow[]>;
+  listFlows(): Promise<string[]>;
+  setUserTags(flow: string, runId: string, userTags: readonly string[]): Promise<void>;
+
+  createTask(task: NewTask): Promise<void>;
+  startAttempt(task: TaskKey, attempt: number, startedAt: number, pid: number | null): Promise<void>;
+  finishAttempt(
+    task: TaskKey,
+    attempt: number,
+    outcome: { status: 'succeeded' | 'failed'; finishedAt: number; exception?: TaskException | null; logs?: { stdout: string | null; stderr: string | null } },
+  ): Promise<void>;
+  /** Marks the task finished; `doneAttempt` is the attempt whose record counts (null when it failed). */
+  finishTask(task: TaskKey, status: 'succeeded' | 'failed', finishedAt: number, doneAttempt: number | null): Promise<void>;
+  getTask(task: TaskKey): Promise<TaskRow | undefined>;
+  /** In creation order (task id order). */
+  listTasks(flow: string, runId: string, step?: string): Promise<TaskRow[]>;
+  listSteps(flow: string, runId: string): Promise<StepRow[]>;
+  listAttempts(task: TaskKey): Promise<AttemptRow[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Project, repoRoot } from './helpers.js';
+import { Flow, Run, useDatastore, namespace } from '../src/index.js';
+
+const project = new Project();
+before(() => useDatastore(project.store));
+after(() => project[Symbol.dispose]());
+
+function example(name: string): string {
+  copyFileSync(join(repoRoot, 'examples', name), join(project.dir, name));
+  return name;
+}
+
+test('the seed flow runs through the CLI and its artifacts read back through the client', async () => {
+  const file = example('pass-artifacts-between-steps.ts');
+  const r = await project.cli(['run', file, '--run-id-file', 'artifacts-run.txt']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const runId = readFileSync(join(project.dir, 'artifacts-run.txt'), 'utf8');
+  assert.match(r.stdout, new RegExp(`Workflow starting \\(run-id ${runId}\\):`));
+  assert.match(r.stdout, new RegExp(`\\[${runId}/middle/2 \\(pid \\d+\\)\\] the data artifact is: \\[1,2,3\\]`));
+  assert.match(r.stdout, new RegExp(`\\[${runId}/end/3 \\(pid \\d+\\)\\] the data artifact is: \\[1,2,4\\]`));
+  assert.match(r.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} Done!$/m);
+
+  const run = await Run.get(`ArtFlow/${runId}`);
+  assert.deepEqual(await run.data.some_data, [1, 2, 4]);
+  assert.equal(run.successful, true);
+  assert.ok(run.systemTags.includes('user:tester'));
+  const latest = await (await Flow.get('ArtFlow')).latestRun();
+  assert.equal(latest?.id, runId);
+  const middle = await run.step('middle');
+  const task = await middle.task();
+  assert.deepEqual(await task.data.some_data, [1, 2, 4]);
+  assert.equal(await task.stdout(), 'the data artifact is: [1,2,3]\n');
+  const start = await (await run.step('start')).task();
+  assert.deepEqual(await start.data.some_data, [1, 2, 3]);
+});
+
+test('the seed flow also runs as its own program through tsx', async () => {
+  const file = example('pass-artifacts-between-steps.ts');
+  const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const r = await project.exec(process.execPath, [tsx, file, 'run', '--tag', 'via-tsx']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const runs = [];
+  for await (const run of (await Flow.get('ArtFlow')).runs({ tags: ['via-tsx'] })) runs.push(run);
+  assert.equal(runs.length, 1);
+  assert.deepEqual(await runs[0]!.data.some_data, [1, 2, 4]);
+  assert.deepEqual(runs[0]!.userTags, ['via-tsx']);
+});
+
+test('a foreach runs one task per element and its join sees them in split order', async () => {
+  const file = example('foreach.ts');
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /Foreach yields 4 child steps\./);
+  const run = (await (await Flow.get('ForeachFlow')).latestRun())!;
+  assert.deepEqual(await run.data.lengths, [5, 4, 5, 5]);
+  assert.equal(await run.data.total, 19);
+  const tasks = await (await run.step('measure')).tasks();
+  assert.equal(tasks.length, 4);
+  assert.deepEqual(tasks.map((t) => t.index).sort(), [0, 1, 2, 3]);
+  for (const t of tasks) assert.equal(await t.data.shard, ['alpha', 'beta', 'gamma', 'delta'][t.index!]);
+});
+
+test('a static branch joins with mergeArtifacts', async () => {
+  const file = example('branch-join.ts');
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /linear\(1000 rows\) on age, income/);
+  const run = (await (await Flow.get('BranchFlow')).latestRun())!;
+  assert.equal(await run.data.report, 'linear(1000 rows) on age, income');
+  assert.deepEqual(await run.data.config, { rows: 1000 });
+});
+
+test('the client sees only the current namespace unless told otherwise', async () => {
+  namespace('user:somebody-else');
+  await assert.rejects(Flow.get('ArtFlow'), { code: 'NOT_FOUND' });
+  namespace(null);
+  assert.ok(await Flow.get('ArtFlow'));
+  namespace('user:tester');
+});

@@ -6,7 +6,10 @@ import { Project, repoRoot } from './helpers.js';
 import { Flow, Run, useDatastore, namespace } from '../src/index.js';
 
 const project = new Project();
-before(() => useDatastore(project.store));
+before(() => {
+  useDatastore(project.store);
+  namespace('user:tester');
+});
 after(() => project[Symbol.dispose]());
 
 function example(name: string): string {
@@ -76,7 +79,7 @@ test('a static branch joins with mergeArtifacts', async () => {
 
 test('the client sees only the current namespace unless told otherwise', async () => {
   namespace('user:somebody-else');
-  await assert.rejects(Flow.get('ArtFlow'), { code: 'NOT_FOUND' });
+  await assert.rejects(Flow.get('ArtFlow'), { code: 'NAMESPACE_MISMATCH' });
   namespace(null);
   assert.ok(await Flow.get('ArtFlow'));
   namespace('user:tester');

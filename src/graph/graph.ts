@@ -32,7 +32,7 @@ function successors(step: ParsedStep): string[] {
     case 'foreach':
       return [tr.target];
     case 'switch':
-      return [...new Set(Object.values(tr.cases))];
+      return [...new Set(tr.targets)];
     default:
       return [];
   }
@@ -90,16 +90,37 @@ export function buildGraph(parsed: ParsedFlow): FlowGraph {
 }
 
 /**
- * Metaflow's `_traverse_graph`: walks every path from `start`, carrying the stack of open splits
+ * In a sound graph every step is reached with one stack of open splits; a malformed one (splits
+ * never closed) can reach a step with exponentially many. Past this many, a step is not expanded
+ * again: lint reports such graphs anyway, and the walk stays fast.
+ */
+export const MAX_STACKS_PER_STEP = 8;
+
+/** Remembers which (step, stack) pairs a walk has expanded, with `MAX_STACKS_PER_STEP` per step. */
+export class ExpansionBudget {
+  private readonly seen = new Set<string>();
+  private readonly perStep = new Map<string, number>();
+
+  /** True the first time `step` is reached with `stackKey`, while the step's budget lasts. */
+  enter(step: string, stackKey: string): boolean {
+    const key = `${step}|${stackKey}`;
+    const count = this.perStep.get(step) ?? 0;
+    if (this.seen.has(key) || count >= MAX_STACKS_PER_STEP) return false;
+    this.seen.add(key);
+    this.perStep.set(step, count + 1);
+    return true;
+  }
+}
+
+/**
+ * Metaflow's `_traverse_graph`: walks the paths from `start`, carrying the stack of open splits
  * and of the branches taken. Each (step, stack) pair is expanded once, and steps already on the
- * current path are not re-entered (loops), so the walk stays polynomial and always ends.
+ * current path are not re-entered (loops), so the walk always ends.
  */
 function traverse(graph: FlowGraph): void {
-  const expanded = new Set<string>();
+  const budget = new ExpansionBudget();
   const walk = (node: StepNode, path: Set<string>, parents: string[], branches: string[]): void => {
-    const key = `${node.name}|${parents.join(',')}|${branches.join(',')}`;
-    if (expanded.has(key)) return;
-    expanded.add(key);
+    if (!budget.enter(node.name, `${parents.join(',')}|${branches.join(',')}`)) return;
 
     let addBranch = false;
     if (node.type === 'split' || node.type === 'foreach') {

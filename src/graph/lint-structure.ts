@@ -1,4 +1,5 @@
 /** Lint checks on the shape of the graph: loops, orphans, split/join balance, empty branches. */
+import { ExpansionBudget } from './graph.js';
 import type { LintContext } from './lint.js';
 import type { StepNode } from './types.js';
 
@@ -72,7 +73,7 @@ interface OpenSplit {
  */
 export function checkSplitJoinBalance(ctx: LintContext): void {
   const { steps } = ctx.graph;
-  const expanded = new Set<string>();
+  const budget = new ExpansionBudget();
   const reported = new Set<string>();
   // One issue per step: a join reached along several paths is explained once.
   const report = (node: StepNode, message: string): void => {
@@ -124,9 +125,7 @@ export function checkSplitJoinBalance(ctx: LintContext): void {
   };
 
   const walk = (node: StepNode, stack: OpenSplit[], path: Set<string>): void => {
-    const key = `${node.name}|${stack.map((s) => s.split).join(',')}`;
-    if (expanded.has(key)) return;
-    expanded.add(key);
+    if (!budget.enter(node.name, stack.map((s) => s.split).join(','))) return;
     let next = stack;
     if (node.type === 'split' || node.type === 'foreach') {
       next = [...stack, { split: node.name, roots: node.out }];

@@ -90,11 +90,12 @@ function readOptions(node: t.ObjectExpression): Options {
   return { ok: true, values };
 }
 
-type Cases = { ok: true; cases: Record<string, string> } | { ok: false; reason: string };
+type Cases = { ok: true; cases: Record<string, string>; targets: string[] } | { ok: false; reason: string };
 
 /** Reads `{ k1: this.a, 'k2': this.b, 3: this.c }`. */
 function readSwitchCases(node: t.ObjectExpression): Cases {
   const cases: Record<string, string> = {};
+  const targets: string[] = [];
   for (const prop of node.properties) {
     if (prop.type !== 'ObjectProperty') {
       return { ok: false, reason: 'switch cases must be plain `key: this.step` properties' };
@@ -114,8 +115,9 @@ function readSwitchCases(node: t.ObjectExpression): Cases {
       return { ok: false, reason: `switch case '${caseKey}' must map to a step, written this.stepName` };
     }
     cases[caseKey] = target;
+    targets.push(target);
   }
-  return { ok: true, cases };
+  return { ok: true, cases, targets };
 }
 
 function isSpread(arg: Argument): boolean {
@@ -129,7 +131,8 @@ function parseSwitch(args: Argument[], dict: t.ObjectExpression): ParsedTransiti
     return { kind: 'invalid', reason: 'a switch takes the cases and one options object, nothing else' };
   }
   const opts = args[1];
-  if (opts === undefined) return { kind: 'switch', cases: read.cases };
+  const { cases, targets } = read;
+  if (opts === undefined) return { kind: 'switch', cases, targets };
   const optsNode = unwrapExpression(opts);
   if (optsNode.type !== 'ObjectExpression') {
     return { kind: 'invalid', reason: "the second argument of a switch must be { condition: 'artifact' }" };
@@ -144,7 +147,7 @@ function parseSwitch(args: Argument[], dict: t.ObjectExpression): ParsedTransiti
   if (name === undefined) {
     return { kind: 'invalid', reason: 'the condition must be a string literal naming an artifact' };
   }
-  return { kind: 'switch', cases: read.cases, condition: name };
+  return { kind: 'switch', cases, targets, condition: name };
 }
 
 /** Reads the arguments of a `this.next(...)` call. */

@@ -111,7 +111,7 @@ describe('parseFlowSource', () => {
     assert.deepEqual(
       stepOf(`  @step start() { this.next({ k1: this.a, 'k2': this.b, 3: this.c }, { condition: 'size' }); }`, 'start')
         .transition,
-      { kind: 'switch', cases: { k1: 'a', k2: 'b', '3': 'c' }, condition: 'size' },
+      { kind: 'switch', cases: { k1: 'a', k2: 'b', '3': 'c' }, targets: ['a', 'b', 'c'], condition: 'size' },
     );
   });
 
@@ -134,6 +134,7 @@ describe('parseFlowSource', () => {
     assert.deepEqual(stepOf(`  @step start() { this.next({ a: this.a, b: this.b }); }`, 'start').transition, {
       kind: 'switch',
       cases: { a: 'a', b: 'b' },
+      targets: ['a', 'b'],
     });
   });
 

@@ -83,8 +83,11 @@ export type ParsedTransition =
   | { kind: 'linear'; target: string }
   | { kind: 'split'; targets: string[] }
   | { kind: 'foreach'; target: string; foreach: string }
-  /** `condition` is undefined (or empty) when the source gives none. */
-  | { kind: 'switch'; cases: Record<string, string>; condition?: string }
+  /**
+   * `targets` lists the case targets in the order written (an object puts integer-like keys
+   * first); `condition` is undefined (or empty) when the source gives none.
+   */
+  | { kind: 'switch'; cases: Record<string, string>; targets: string[]; condition?: string }
   /** A `this.next(...)` call whose arguments are not one of the four valid forms. */
   | { kind: 'invalid'; reason: string }
   /** The last statement is not a `this.next(...)` call. */

@@ -3,9 +3,13 @@
  * worker, local or remote, runs exactly the code that was launched. Packages stay imports, and
  * cairn itself becomes a placeholder that each machine links to its own copy.
  */
-import { build, type Plugin } from 'esbuild';
+import { createRequire } from 'node:module';
+import type { Plugin } from 'esbuild';
 import { CairnError } from '../errors.js';
 import { CAIRN_PLACEHOLDER } from '../core/code-package.js';
+
+// Loaded with require: importing a CommonJS package from ESM makes Node scan its source for names.
+const require = createRequire(import.meta.url);
 
 const cairnImports: Plugin = {
   name: 'cairn-runtime',
@@ -16,6 +20,7 @@ const cairnImports: Plugin = {
 
 export async function compileFlow(file: string): Promise<string> {
   try {
+    const { build } = require('esbuild') as typeof import('esbuild');
     const result = await build({
       entryPoints: [file],
       bundle: true,

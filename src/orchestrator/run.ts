@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CairnError } from '../errors.js';
 import { PARAMETERS_STEP, PARAMETERS_TASK_ID, taskPathspec, type TaskAttemptKey, type TaskException, type TaskKey } from '../core/types.js';
 import { currentUser } from '../core/identity.js';
@@ -46,6 +47,18 @@ export interface RunResult {
   runId: string;
   status: 'succeeded' | 'failed';
   failure?: RunFailure;
+}
+
+const cairnDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** The stack frames of a failure that are in the user's code (cairn's own and Node's are noise). */
+function userFrames(stack: string | undefined): string[] {
+  if (!stack) return [];
+  return stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at ') && !l.includes(cairnDir) && !l.includes('node:internal'));
 }
 
 function expectedOf(node: StepNode): ExpectedTransition {
@@ -255,8 +268,6 @@ class RunExecution {
     }
     this.out.line('    Step failure:');
     this.out.line(`    Step ${f.step} (task-id ${f.taskId}) failed: ${f.exception.type}: ${f.exception.message}`);
-    if (f.exception.stack) {
-      for (const l of f.exception.stack.split('\n').slice(1)) this.out.line(`    ${l.trim()}`);
-    }
+    for (const l of userFrames(f.exception.stack)) this.out.line(`    ${l}`);
   }
 }

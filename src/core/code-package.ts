@@ -16,6 +16,11 @@ export function linkCodePackage(code: string, url: string = runtimeUrl): string 
   return code.split(JSON.stringify(CAIRN_PLACEHOLDER)).join(JSON.stringify(url));
 }
 
+/** The inverse of `linkCodePackage`: the package as it was stored. */
+export function unlinkCodePackage(code: string, url: string = runtimeUrl): string {
+  return code.split(JSON.stringify(url)).join(JSON.stringify(CAIRN_PLACEHOLDER));
+}
+
 /**
  * Writes a code package to `<codeDir>/<sha>.mjs` (once; atomically) linked to this machine's cairn,
  * and returns its URL for `import()`.

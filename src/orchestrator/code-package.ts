@@ -4,6 +4,7 @@
  * cairn itself becomes a placeholder that each machine links to its own copy.
  */
 import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { CairnError } from '../errors.js';
 import { CAIRN_PLACEHOLDER } from '../core/code-package.js';
@@ -18,7 +19,13 @@ const cairnImports: Plugin = {
   },
 };
 
-export async function compileFlow(file: string): Promise<string> {
+export interface CompiledFlow {
+  code: string;
+  /** Absolute paths of the source files the package was compiled from. */
+  inputs: string[];
+}
+
+export async function compileFlow(file: string): Promise<CompiledFlow> {
   try {
     const { build } = require('esbuild') as typeof import('esbuild');
     const result = await build({
@@ -32,11 +39,14 @@ export async function compileFlow(file: string): Promise<string> {
       sourcemap: 'inline',
       sourcesContent: false,
       logLevel: 'silent',
+      metafile: true,
+      absWorkingDir: dirname(file),
       plugins: [cairnImports],
       // Standard decorators whatever the project's tsconfig says: legacy ones would break @step.
       tsconfigRaw: { compilerOptions: { experimentalDecorators: false, useDefineForClassFields: true } },
     });
-    return result.outputFiles[0]!.text;
+    const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(dirname(file), p));
+    return { code: result.outputFiles[0]!.text, inputs };
   } catch (e) {
     const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> }).errors;
     const detail = errors?.length

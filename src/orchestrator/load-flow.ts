@@ -1,26 +1,37 @@
 /**
  * Loads a flow file for a run or a check: compiles its code package, finds its flow class, and
- * extracts and lints its static graph.
+ * extracts and lints its static graph. An unchanged flow comes from the flow cache instead.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
 import { materializeCodePackage } from '../core/code-package.js';
 import { declaredFlows, type FlowSpec } from '../authoring/flow-spec.js';
 import { stepsOf } from '../authoring/metadata.js';
-import { buildGraph, lintGraph, parseFlowSource } from '../graph/index.js';
 import type { FlowGraph, LintIssue } from '../graph/types.js';
 import { sha1Hex } from '../storage/hash.js';
 import { compileFlow } from './code-package.js';
+import { readFlowCache, stampInputs, writeFlowCache } from './flow-cache.js';
 import { flowClassesIn } from '../runtime/code-loader.js';
 
 export interface LoadedFlow {
   file: string;
   flowClass: typeof FlowSpec;
-  code: string;
+  /** The code package's text; undefined when it came from the cache (the store already has it). */
+  code: string | undefined;
   codeSha: string;
   graph: FlowGraph;
   issues: LintIssue[];
+}
+
+export interface LoadOptions {
+  /** Where this machine keeps materialized code packages (`<store root>/code`). */
+  codeDir: string;
+  /** Where loaded flows are cached (`<store root>/cache/flows`); no caching when absent. */
+  cacheDir?: string;
+  /** The flow class, when the flow file itself is the program. */
+  flowClass?: typeof FlowSpec;
 }
 
 function readSource(file: string): string {
@@ -31,8 +42,7 @@ function readSource(file: string): string {
   }
 }
 
-async function findFlowClass(file: string, code: string, codeSha: string, codeDir: string): Promise<typeof FlowSpec> {
-  const url = materializeCodePackage(code, codeSha, codeDir);
+async function importFlowClass(file: string, url: string): Promise<typeof FlowSpec> {
   const exports = (await import(url)) as Record<string, unknown>;
   const declared = declaredFlows.get(url);
   const classes = flowClassesIn(exports).filter((c) => c === declared || Object.values(exports).includes(c));
@@ -51,23 +61,45 @@ async function findFlowClass(file: string, code: string, codeSha: string, codeDi
   return classes[0]!;
 }
 
-export async function loadFlow(
-  fileArg: string,
-  options: { codeDir: string; flowClass?: typeof FlowSpec },
-): Promise<LoadedFlow> {
+/** Steps marked @step at run time that the source parser did not find. */
+function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string): LintIssue[] {
+  return [...stepsOf(flowClass).keys()]
+    .filter((name) => !graph.steps.has(name))
+    .map((name) => ({
+      step: name,
+      message: `Step *${name}* is marked @step at run time but was not found in ${file}. Declare the flow's steps in the flow class in this file.`,
+    }));
+}
+
+export async function loadFlow(fileArg: string, options: LoadOptions): Promise<LoadedFlow> {
   const file = resolve(fileArg);
-  const source = readSource(file);
-  const code = await compileFlow(file);
-  const codeSha = sha1Hex(Buffer.from(code));
-  const flowClass = options.flowClass ?? (await findFlowClass(file, code, codeSha, options.codeDir));
-  const parsed = parseFlowSource(source, file, flowClass.name);
-  const graph = buildGraph(parsed);
-  const issues = lintGraph(graph, parsed);
-  const declaredSteps = [...stepsOf(flowClass).keys()];
-  for (const name of declaredSteps) {
-    if (!graph.steps.has(name)) {
-      issues.push({ step: name, message: `Step *${name}* is marked @step at run time but not found in ${file}. Declare steps in the flow class in this file.` });
+  const cached = options.cacheDir ? readFlowCache(options.cacheDir, file) : undefined;
+  const cachedCode = cached && join(options.codeDir, `${cached.codeSha}.mjs`);
+  if (cached && cachedCode && existsSync(cachedCode) && (!options.flowClass || options.flowClass.name === cached.className)) {
+    const url = pathToFileURL(cachedCode).href;
+    const flowClass = options.flowClass ?? (await importFlowClass(file, url));
+    if (flowClass.name === cached.className) {
+      return { file, flowClass, code: undefined, codeSha: cached.codeSha, graph: cached.graph, issues: cached.issues };
     }
   }
+  const source = readSource(file);
+  const startedAt = Date.now();
+  const { code, inputs } = await compileFlow(file);
+  const codeSha = sha1Hex(Buffer.from(code));
+  const url = materializeCodePackage(code, codeSha, options.codeDir);
+  const flowClass = options.flowClass ?? (await importFlowClass(file, url));
+  const { buildGraph, lintGraph, parseFlowSource } = await import('../graph/index.js');
+  const parsed = parseFlowSource(source, file, flowClass.name);
+  const graph = buildGraph(parsed);
+  const issues = [...lintGraph(graph, parsed), ...crossCheck(flowClass, graph, file)];
+  const stamps = stampInputs(inputs);
+  if (options.cacheDir && stamps && stamps.every((s) => s.mtimeMs < startedAt - 1)) {
+    writeFlowCache(options.cacheDir, file, stamps, { className: flowClass.name, codeSha, graph, issues });
+  }
   return { file, flowClass, code, codeSha, graph, issues };
+}
+
+/** The folders a store root gives the flow loader. */
+export function loaderDirs(root: string): { codeDir: string; cacheDir: string } {
+  return { codeDir: join(root, 'code'), cacheDir: join(root, 'cache', 'flows') };
 }

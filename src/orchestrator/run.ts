@@ -2,7 +2,8 @@
  * Executes one run: validates the flow, records the run, then schedules tasks on an executor as
  * the graph unfolds, recording every task attempt and printing the console log as it goes.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { unlinkCodePackage } from '../core/code-package.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CairnError } from '../errors.js';
@@ -17,7 +18,7 @@ import type { ExpectedTransition, TaskSpec } from '../runtime/protocol.js';
 import { BufferedConsole, type ConsoleSink } from './console.js';
 import { LocalPool } from './executors/local-pool.js';
 import type { Executor, ExecutionResult } from './executors/types.js';
-import { loadFlow, type LoadedFlow } from './load-flow.js';
+import { loadFlow, loaderDirs, type LoadedFlow } from './load-flow.js';
 import { newRunId } from './run-ids.js';
 import { Scheduler, type PlannedTask } from './scheduler.js';
 import { VERSION } from '../version.js';
@@ -81,7 +82,7 @@ function checkLimits(options: RunOptions): { maxWorkers: number; maxNumSplits: n
 
 /** Validates the flow (lint errors reject with code LINT before anything is stored). */
 export async function prepareFlow(options: RunOptions, config: StoreConfig): Promise<LoadedFlow> {
-  const loaded = await loadFlow(options.flowFile, { codeDir: join(config.root, 'code'), ...(options.flowClass ? { flowClass: options.flowClass } : {}) });
+  const loaded = await loadFlow(options.flowFile, { ...loaderDirs(config.root), ...(options.flowClass ? { flowClass: options.flowClass } : {}) });
   if (loaded.issues.length) {
     throw new CairnError(
       'LINT',
@@ -142,7 +143,7 @@ class RunExecution {
   }
 
   async execute(): Promise<RunResult> {
-    const codeSha = await this.artifacts.putBlob(Buffer.from(this.loaded.code));
+    const codeSha = await this.storeCodePackage();
     await this.createRun(codeSha);
     if (this.options.runIdFile) writeFileSync(this.options.runIdFile, this.runId);
     this.out.line(`Workflow starting (run-id ${this.runId}):`);
@@ -156,6 +157,19 @@ class RunExecution {
     if (status === 'succeeded') this.out.line('Done!');
     else this.reportFailure();
     return { flow: this.flow, runId: this.runId, status, ...(this.failure ? { failure: this.failure } : {}) };
+  }
+
+  /** Puts the code package in the store (a cached flow's package normally is there already). */
+  private async storeCodePackage(): Promise<string> {
+    const { code, codeSha } = this.loaded;
+    if (code !== undefined) return this.artifacts.putBlob(Buffer.from(code));
+    if ((await this.artifacts.hasBlobs([codeSha])).has(codeSha)) return codeSha;
+    const local = readFileSync(join(loaderDirs(this.config.root).codeDir, `${codeSha}.mjs`), 'utf8');
+    const stored = await this.artifacts.putBlob(Buffer.from(unlinkCodePackage(local)));
+    if (stored !== codeSha) {
+      throw new CairnError('STORE', `The cached code package of ${this.loaded.file} does not match its address; delete ${this.config.root}/cache and run again.`);
+    }
+    return stored;
   }
 
   private async createRun(codeSha: string): Promise<void> {
@@ -199,7 +213,7 @@ class RunExecution {
       ...key,
       attempt: 0,
       code: { sha: codeSha, className: this.flow, sourceFile: this.loaded.file },
-      codeDir: join(this.config.root, 'code'),
+      codeDir: loaderDirs(this.config.root).codeDir,
       store: this.config,
       inputs: planned.parents,
       params: { flow: this.flow, runId: this.runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 },

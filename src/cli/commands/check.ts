@@ -1,22 +1,14 @@
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { loadFlow } from '../../orchestrator/load-flow.js';
+import { loadFlow, loaderDirs } from '../../orchestrator/load-flow.js';
 import { formatLintIssue, renderGraph } from '../../graph/index.js';
 import type { FlowSpec } from '../../authoring/flow-spec.js';
 import { resolveStoreConfig } from '../../storage/config.js';
 
 type FlowArg = { file: string; flowClass?: typeof FlowSpec };
 
-function codeDir(): string {
-  try {
-    return join(resolveStoreConfig().root, 'code');
-  } catch {
-    return join(tmpdir(), 'cairn-code');
-  }
-}
+const dirs = () => loaderDirs(resolveStoreConfig().root);
 
 export async function checkCommand(flow: FlowArg): Promise<number> {
-  const loaded = await loadFlow(flow.file, { codeDir: codeDir(), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
+  const loaded = await loadFlow(flow.file, { ...dirs(), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
   console.log('Validating your flow...');
   if (loaded.issues.length === 0) {
     console.log('    The graph looks good!');
@@ -28,7 +20,7 @@ export async function checkCommand(flow: FlowArg): Promise<number> {
 }
 
 export async function showCommand(flow: FlowArg): Promise<number> {
-  const loaded = await loadFlow(flow.file, { codeDir: codeDir(), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
+  const loaded = await loadFlow(flow.file, { ...dirs(), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
   console.log(renderGraph(loaded.graph));
   return 0;
 }

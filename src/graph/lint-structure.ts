@@ -30,8 +30,8 @@ export function checkForAcyclicity(ctx: LintContext): boolean {
         const loop = [...path.slice(path.indexOf(child.name)), child.name].join('->');
         ctx.report(
           node,
-          `There is a loop in your flow: *${loop}*. Break the loop by fixing this.next() transitions ` +
-            `(only a switch may loop back to itself: ${SWITCH_HINT}).`,
+          `There is a loop in your flow: *${loop}*. Break the loop by fixing the this.next() transition of ` +
+            `step *${node.name}* (only a switch may loop back to itself: ${SWITCH_HINT}).`,
           node.nextLoc,
         );
       } else if (seen === undefined) {
@@ -82,7 +82,8 @@ export function checkSplitJoinBalance(ctx: LintContext): void {
     ctx.report(node, message);
   };
 
-  const joinStep = (node: StepNode, stack: OpenSplit[]): OpenSplit[] => {
+  /** The stack after the join, or undefined when the join is wrong (the path is not followed further). */
+  const joinStep = (node: StepNode, stack: OpenSplit[]): OpenSplit[] | undefined => {
     const top = stack.at(-1);
     if (top === undefined) {
       report(
@@ -90,7 +91,7 @@ export function checkSplitJoinBalance(ctx: LintContext): void {
         `Step *${node.name}* seems like a join step (it takes an extra input argument) but it is not preceded ` +
           `by a split. Ensure that there is a matching split for every join, or remove the inputs parameter.`,
       );
-      return stack;
+      return undefined;
     }
     const split = steps.get(top.split);
     const preds = node.in.filter((p) => ctx.reachable.has(p));
@@ -107,6 +108,7 @@ export function checkSplitJoinBalance(ctx: LintContext): void {
           `paths, starting from split step(s) *${top.roots.join(', ')}*. Make every branch of *${top.split}* ` +
           `lead to *${node.name}*, and join any split opened inside a branch before it.`,
       );
+      return undefined;
     } else {
       const parents = (p: string): string => {
         const n = steps.get(p);
@@ -119,6 +121,7 @@ export function checkSplitJoinBalance(ctx: LintContext): void {
           node,
           `Step *${node.name}* joins steps from unrelated splits. Ensure that there is a matching join for every split.`,
         );
+        return undefined;
       }
     }
     return stack.slice(0, -1);
@@ -126,11 +129,12 @@ export function checkSplitJoinBalance(ctx: LintContext): void {
 
   const walk = (node: StepNode, stack: OpenSplit[], path: Set<string>): void => {
     if (!budget.enter(node.name, stack.map((s) => s.split).join(','))) return;
-    let next = stack;
+    let next: OpenSplit[] | undefined = stack;
     if (node.type === 'split' || node.type === 'foreach') {
       next = [...stack, { split: node.name, roots: node.out }];
     } else if (node.type === 'join') {
       next = joinStep(node, stack);
+      if (next === undefined) return;
     } else if (node.type === 'end') {
       const top = stack.at(-1);
       if (top) {

@@ -73,13 +73,15 @@ export function lintGraph(graph: FlowGraph, parsed?: ParsedFlow): LintIssue[] {
   checkStartEndDegree(ctx);
   checkThatEndIsEnd(ctx);
   checkStepNames(ctx, nodes);
-  checkNumArgs(ctx, nodes);
+  const argsOk = checkNumArgs(ctx, nodes);
   const tailsOk = checkStaticTransitions(ctx, nodes);
   const transitionsOk = checkValidTransitions(ctx, nodes) && tailsOk;
   const targetsOk = checkUnknownTransitions(ctx, nodes, hasBasics);
   const acyclic = checkForAcyclicity(ctx);
-  if (hasBasics) checkForOrphans(ctx);
-  if (hasBasics && transitionsOk && targetsOk && acyclic) checkSplitJoinBalance(ctx);
+  // A step whose transition is missing or wrong would make everything after it look unreachable.
+  const edgesOk = hasBasics && transitionsOk && targetsOk;
+  if (edgesOk) checkForOrphans(ctx);
+  if (edgesOk && acyclic && argsOk) checkSplitJoinBalance(ctx);
   checkSwitchSplits(ctx, nodes);
   checkEmptySplits(ctx, nodes);
   checkAmbiguousJoins(ctx, nodes);
@@ -174,7 +176,8 @@ function checkStepNames(ctx: LintContext, nodes: StepNode[]): void {
   }
 }
 
-function checkNumArgs(ctx: LintContext, nodes: StepNode[]): void {
+function checkNumArgs(ctx: LintContext, nodes: StepNode[]): boolean {
+  let ok = true;
   for (const node of nodes) {
     if (node.numArgs > 1) {
       ctx.report(
@@ -182,6 +185,7 @@ function checkNumArgs(ctx: LintContext, nodes: StepNode[]): void {
         `Step *${node.name}* has too many arguments. Normal steps take no arguments. Join steps take one: inputs.`,
       );
     } else if (node.numArgs === 1 && (node.type === 'split' || node.type === 'foreach' || node.type === 'switch')) {
+      ok = false;
       ctx.report(
         node,
         `Step *${node.name}* is both a join step (it takes an inputs argument) and a split step (it transitions ` +
@@ -189,6 +193,7 @@ function checkNumArgs(ctx: LintContext, nodes: StepNode[]): void {
       );
     }
   }
+  return ok;
 }
 
 function lines(locs: SourceLocation[]): string {

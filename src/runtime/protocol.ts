@@ -64,7 +64,13 @@ export type ToWorker = { type: 'run'; spec: TaskSpec };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'log'; stream: 'stdout' | 'stderr'; lines: string[]; at: number }
-  | { type: 'done'; outcome: TaskOutcome; logs: TaskLogs };
+  | { type: 'done'; outcome: TaskOutcome; logs: TaskLogs; usage: TaskUsage };
+
+/** What running the task took inside the worker, in milliseconds. */
+export interface TaskUsage {
+  wallMs: number;
+  cpuMs: number;
+}
 
 /** Where the task's output was stored (null when it printed nothing on that stream). */
 export interface TaskLogs {

@@ -28,6 +28,8 @@ function send(message: FromWorker): void {
 async function handle(spec: TaskSpec): Promise<void> {
   const capture = new OutputCapture((stream, lines) => send({ type: 'log', stream, lines, at: Date.now() }));
   setActiveCapture(capture);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
   let outcome: TaskOutcome;
   let store: ArtifactStore | undefined;
   try {
@@ -49,7 +51,9 @@ async function handle(spec: TaskSpec): Promise<void> {
       if (outcome.ok) outcome = { ok: false, exception: toException(e) };
     }
   }
-  send({ type: 'done', outcome, logs });
+  const used = process.cpuUsage(cpu);
+  const usage = { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+  send({ type: 'done', outcome, logs, usage });
 }
 
 if (!process.send) {

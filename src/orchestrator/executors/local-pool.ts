@@ -1,13 +1,16 @@
 /**
  * Runs tasks on a pool of reusable local worker processes. Never more than `maxWorkers` tasks at
  * once; the pool grows only while the queue would take longer to drain than a new process takes
- * to start, so a thousand tiny tasks use a few processes and ten slow ones use ten.
+ * to start, and, when tasks keep the CPU busy, no further than the machine's cores: a thousand
+ * tiny tasks use a couple of processes and ten slow, waiting ones use ten.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, TaskSpec, ToWorker } from '../../runtime/protocol.js';
 import type { ExecutionResult, Executor, TaskEvents } from './types.js';
 
+const cores = availableParallelism();
 const workerFile = fileURLToPath(new URL('../../runtime/worker.js', import.meta.url));
 
 interface Job {
@@ -39,7 +42,9 @@ export class LocalPool implements Executor {
   private readonly workers = new Set<Worker>();
   private readonly queue: Job[] = [];
   private spawning = 0;
+  /** Moving averages of a task's wall time and of the share of it spent on the CPU. */
   private taskMs = 0;
+  private cpuShare = 0;
   private spawnMs = 150;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -102,11 +107,12 @@ export class LocalPool implements Executor {
     const total = this.workers.size;
     if (this.closed || this.queue.length === 0 || total >= this.options.maxWorkers) return;
     const now = Date.now();
-    let estimate = this.taskMs || this.spawnMs;
+    let estimate = this.taskMs;
     for (const w of this.workers) if (w.job?.startedAt) estimate = Math.max(estimate, now - w.job.startedAt);
     const busy = [...this.workers].filter((w) => w.job || !w.ready).length;
     const wanted = Math.ceil(((this.queue.length + busy) * estimate) / this.spawnMs);
-    const target = Math.min(this.options.maxWorkers, Math.max(1, wanted), this.queue.length + busy);
+    const cap = this.cpuShare > 0.5 ? Math.min(this.options.maxWorkers, cores) : this.options.maxWorkers;
+    const target = Math.min(cap, Math.max(1, wanted), this.queue.length + busy);
     for (let n = total; n < target; n++) this.spawn();
   }
 
@@ -148,7 +154,9 @@ export class LocalPool implements Executor {
       const job = w.job;
       w.job = undefined;
       if (!job) return;
-      const took = Date.now() - (job.startedAt ?? Date.now());
+      const took = m.usage.wallMs;
+      const share = took > 0 ? Math.min(1, m.usage.cpuMs / took) : 1;
+      this.cpuShare = this.taskMs ? this.cpuShare * 0.8 + share * 0.2 : share;
       this.taskMs = this.taskMs ? this.taskMs * 0.8 + took * 0.2 : took;
       job.resolve({ outcome: m.outcome, logs: m.logs, pid: w.pid });
       this.pump();

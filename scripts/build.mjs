@@ -14,7 +14,7 @@ function* walk(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) yield* walk(p);
-    else if (/\.ts$/.test(e.name) && !/\.(test|fixture)\.ts$/.test(e.name) && !/\.d\.ts$/.test(e.name)) yield p;
+    else if (/\.ts$/.test(e.name) && !/\.(test|fixture|contract)\.ts$/.test(e.name) && !/\.d\.ts$/.test(e.name)) yield p;
   }
 }
 

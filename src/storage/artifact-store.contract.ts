@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TaskKey } from '../core/types.js';
 import { sha1Hex } from './hash.js';
-import { rejectsWithCode } from './test-helpers.js';
+import { rejectsWithCode } from './store-helpers.fixture.js';
 import type { ArtifactStore, TaskRecord } from './types.js';
 
 export interface ArtifactStoreFixture {

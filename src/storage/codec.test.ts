@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { decodeArtifact, encodeArtifact, registerClass, registeredSerializers, registerSerializer, unregisterSerializer } from './codec.js';
-import { rejectsWithCode } from './test-helpers.js';
+import { rejectsWithCode } from './store-helpers.fixture.js';
 
 const ctx = { name: 'model', step: 'train' };
 const roundTrip = (v: unknown): unknown => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openArtifactStore, openMetadataStore, resolveStoreConfig, storeConfigAt, type StoreConfig } from './config.js';
 import { sha1Hex } from './hash.js';
-import { rejectsWithCode } from './test-helpers.js';
+import { rejectsWithCode } from './store-helpers.fixture.js';
 
 const roots: string[] = [];
 function tempDir(): string {

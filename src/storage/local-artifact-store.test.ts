@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { artifactStoreContract } from './artifact-store.contract.js';
 import { sha1Hex } from './hash.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
-import { rejectsWithCode } from './test-helpers.js';
+import { rejectsWithCode } from './store-helpers.fixture.js';
 
 const run = promisify(execFile);
 const roots: string[] = [];

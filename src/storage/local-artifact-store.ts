@@ -14,7 +14,7 @@
  * machinery would cost more than the I/O); the async methods wrap them.
  */
 import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
@@ -60,8 +60,8 @@ export class LocalArtifactStore implements ArtifactStore {
   private linkWorks = true;
 
   constructor(root: string) {
-    this.root = root;
-    this.location = root;
+    this.root = resolve(root);
+    this.location = this.root;
   }
 
   blobPath(sha: string): string {
@@ -92,14 +92,16 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       writeFileSync(tmp, data, { flag: 'wx' });
     } catch (e) {
-      if (errCode(e) === 'ENOENT') {
-        // The folder was removed behind our back: forget it and try once more.
-        this.dirs.delete(dir);
-        this.ensureDir(dir);
+      tryUnlink(tmp);
+      if (errCode(e) !== 'ENOENT') throw e;
+      // The folder was removed behind our back: forget it and try once more.
+      this.dirs.delete(dir);
+      this.ensureDir(dir);
+      try {
         writeFileSync(tmp, data, { flag: 'wx' });
-      } else {
+      } catch (e2) {
         tryUnlink(tmp);
-        throw e;
+        throw e2;
       }
     }
     return tmp;

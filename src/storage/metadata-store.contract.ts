@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TaskKey } from '../core/types.js';
-import { rejectsWithCode } from './test-helpers.js';
+import { rejectsWithCode } from './store-helpers.fixture.js';
 import type { MetadataStore, NewRun, NewTask, RunRow } from './types.js';
 
 export interface MetadataStoreFixture {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { metadataStoreContract, newRun } from './metadata-store.contract.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { runQuerySql, SqliteMetadataStore } from './sqlite-metadata-store.js';
-import { rejectsWithCode } from './test-helpers.js';
+import { rejectsWithCode } from './store-helpers.fixture.js';
 
 const run = promisify(execFile);
 const roots: string[] = [];

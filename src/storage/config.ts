@@ -10,7 +10,6 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
-import { SqliteMetadataStore } from './sqlite-metadata-store.js';
 import type { ArtifactStore, MetadataStore } from './types.js';
 
 export type ArtifactStoreConfig = { kind: 'local'; root: string };
@@ -105,6 +104,8 @@ export async function openMetadataStore(cfg: StoreConfig, opts: { create: boolea
       } else if (statSync(m.path, { throwIfNoEntry: false }) === undefined) {
         throw noData(cfg.root);
       }
+      // Loaded on demand: worker processes open only the artifact store.
+      const { SqliteMetadataStore } = await import('./sqlite-metadata-store.js');
       try {
         return new SqliteMetadataStore(m.path, { create: opts.create });
       } catch (e) {

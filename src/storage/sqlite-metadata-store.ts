@@ -1,16 +1,21 @@
 /**
  * The metadata store in one SQLite file (better-sqlite3), in WAL mode so that several processes can
- * use it at once: runs writing in parallel, a client reading while a run writes. Writes that touch
- * several rows run in immediate transactions, which wait (up to the busy timeout) for other writers
- * instead of failing.
+ * use it at once: runs writing in parallel, a client reading while a run writes. Writes are grouped:
+ * those made in one turn of the event loop commit together in one immediate transaction (which
+ * waits, up to the busy timeout, for other writers instead of failing), and each call's promise
+ * settles with its own result once that transaction commits.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskException, type TaskKey } from '../core/types.js';
 import { migrate } from './sqlite-schema.js';
 import type {
   AttemptRow, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
 } from './types.js';
+
+// Loaded with require: importing a CommonJS package from ESM makes Node scan its source for names.
+const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -75,11 +80,12 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly stmts: { [K in keyof typeof SQL]: Statement };
   private readonly runQueries = new Map<string, Statement>();
+  private readonly pending: PendingWrite[] = [];
 
   constructor(path: string, opts: SqliteMetadataStoreOptions = {}) {
     this.path = path;
     try {
-      this.db = new Database(path, { fileMustExist: opts.create === false, timeout: opts.busyTimeoutMs ?? 10_000 });
+      this.db = new SqliteDatabase(path, { fileMustExist: opts.create === false, timeout: opts.busyTimeoutMs ?? 10_000 });
     } catch (e) {
       if (opts.create === false && sqliteCode(e) === 'SQLITE_CANTOPEN') {
         throw new CairnError('NOT_FOUND', `No metadata database at ${path}.`, { cause: e });
@@ -105,7 +111,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const s = this.stmts;
     const userTags = unique(run.userTags);
     const systemTags = unique(run.systemTags);
-    this.write(`create run ${run.flow}/${run.runId}`, () => {
+    await this.write(`create run ${run.flow}/${run.runId}`, () => {
       this.db.transaction(() => {
         s.insertRun.run(
           run.flow, run.runId, run.user, run.createdAt, JSON.stringify(userTags), JSON.stringify(systemTags),
@@ -113,13 +119,14 @@ export class SqliteMetadataStore implements MetadataStore {
         );
         for (const tag of userTags) s.insertTag.run(run.flow, run.runId, tag, 'user');
         for (const tag of systemTags) s.insertTag.run(run.flow, run.runId, tag, 'system');
-      }).immediate();
+      })();
     }, { duplicate: `Run ${run.flow}/${run.runId} already exists: run ids must be unique within a flow.` });
   }
 
   async finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void> {
-    const changes = this.write(`finish run ${flow}/${runId}`, () => this.stmts.finishRun.run(status, finishedAt, flow, runId).changes);
-    if (changes === 0) throw runNotFound(flow, runId);
+    await this.write(`finish run ${flow}/${runId}`, () => {
+      if (this.stmts.finishRun.run(status, finishedAt, flow, runId).changes === 0) throw runNotFound(flow, runId);
+    });
   }
 
   async getRun(flow: string, runId: string): Promise<RunRow | undefined> {
@@ -151,19 +158,17 @@ export class SqliteMetadataStore implements MetadataStore {
   async setUserTags(flow: string, runId: string, userTags: readonly string[]): Promise<void> {
     const s = this.stmts;
     const tags = unique(userTags);
-    const found = this.write(`set the tags of run ${flow}/${runId}`, () =>
+    await this.write(`set the tags of run ${flow}/${runId}`, () =>
       this.db.transaction(() => {
-        if (s.setUserTags.run(JSON.stringify(tags), flow, runId).changes === 0) return false;
+        if (s.setUserTags.run(JSON.stringify(tags), flow, runId).changes === 0) throw runNotFound(flow, runId);
         s.deleteUserTags.run(flow, runId);
         for (const tag of tags) s.insertTag.run(flow, runId, tag, 'user');
-        return true;
-      }).immediate(),
+      })(),
     );
-    if (!found) throw runNotFound(flow, runId);
   }
 
   async createTask(task: NewTask): Promise<void> {
-    this.write(`create task ${taskPathspec(task)}`, () =>
+    await this.write(`create task ${taskPathspec(task)}`, () =>
       this.stmts.insertTask.run(
         task.flow, task.runId, task.step, task.taskId, taskSeq(task.taskId), task.createdAt,
         JSON.stringify(task.foreachStack ?? []), JSON.stringify(task.parents ?? []), task.originPathspec ?? null,
@@ -177,11 +182,11 @@ export class SqliteMetadataStore implements MetadataStore {
   async startAttempt(task: TaskKey, attempt: number, startedAt: number, pid: number | null): Promise<void> {
     const s = this.stmts;
     const where = [task.flow, task.runId, task.step, task.taskId] as const;
-    this.write(`start attempt ${attempt} of task ${taskPathspec(task)}`, () =>
+    await this.write(`start attempt ${attempt} of task ${taskPathspec(task)}`, () =>
       this.db.transaction(() => {
         s.insertAttempt.run(...where, attempt, startedAt, pid);
         s.taskStarted.run(attempt, ...where);
-      }).immediate(),
+      })(),
     {
       duplicate: `Attempt ${attempt} of task ${taskPathspec(task)} was already started.`,
       missing: `Cannot start attempt ${attempt}: task ${taskPathspec(task)} does not exist.`,
@@ -194,22 +199,20 @@ export class SqliteMetadataStore implements MetadataStore {
     outcome: { status: 'succeeded' | 'failed'; finishedAt: number; exception?: TaskException | null; logs?: { stdout: string | null; stderr: string | null } },
   ): Promise<void> {
     const exception = outcome.exception ? JSON.stringify(outcome.exception) : null;
-    const changes = this.write(`finish attempt ${attempt} of task ${taskPathspec(task)}`, () =>
-      this.stmts.finishAttempt.run(
+    await this.write(`finish attempt ${attempt} of task ${taskPathspec(task)}`, () => {
+      const changes = this.stmts.finishAttempt.run(
         outcome.status, outcome.finishedAt, exception, outcome.logs?.stdout ?? null, outcome.logs?.stderr ?? null,
         task.flow, task.runId, task.step, task.taskId, attempt,
-      ).changes,
-    );
-    if (changes === 0) {
-      throw new CairnError('NOT_FOUND', `Attempt ${attempt} of task ${taskPathspec(task)} was never started.`);
-    }
+      ).changes;
+      if (changes === 0) throw new CairnError('NOT_FOUND', `Attempt ${attempt} of task ${taskPathspec(task)} was never started.`);
+    });
   }
 
   async finishTask(task: TaskKey, status: 'succeeded' | 'failed', finishedAt: number, doneAttempt: number | null): Promise<void> {
-    const changes = this.write(`finish task ${taskPathspec(task)}`, () =>
-      this.stmts.finishTask.run(status, finishedAt, doneAttempt, task.flow, task.runId, task.step, task.taskId).changes,
-    );
-    if (changes === 0) throw new CairnError('NOT_FOUND', `Task ${taskPathspec(task)} does not exist.`);
+    await this.write(`finish task ${taskPathspec(task)}`, () => {
+      const changes = this.stmts.finishTask.run(status, finishedAt, doneAttempt, task.flow, task.runId, task.step, task.taskId).changes;
+      if (changes === 0) throw new CairnError('NOT_FOUND', `Task ${taskPathspec(task)} does not exist.`);
+    });
   }
 
   async getTask(task: TaskKey): Promise<TaskRow | undefined> {
@@ -234,26 +237,74 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    this.flush();
     if (this.db.open) this.db.close();
   }
 
-  /** Runs a write, turning constraint violations into CairnErrors that say what happened. */
-  private write<T>(what: string, fn: () => T, msgs: { duplicate?: string; missing?: string } = {}): T {
-    try {
-      return fn();
-    } catch (e) {
-      const code = sqliteCode(e);
-      if ((code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') && msgs.duplicate) {
-        throw new CairnError('INVALID_ARGUMENT', msgs.duplicate, { cause: e });
-      }
-      if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && msgs.missing) throw new CairnError('NOT_FOUND', msgs.missing, { cause: e });
-      if (code?.startsWith('SQLITE_CONSTRAINT')) {
-        throw new CairnError('INVALID_ARGUMENT', `Cannot ${what}: ${message(e)}`, { cause: e });
-      }
-      if (e instanceof CairnError) throw e;
-      throw new CairnError('STORE', `Cannot ${what} in ${this.path}: ${message(e)}`, { cause: e });
-    }
+  /** Queues a write for the next group commit; settles with its own result or error. */
+  private write<T>(what: string, fn: () => T, msgs: WriteMessages = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ what, fn, msgs, resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
   }
+
+  /** Commits every queued write in one transaction; a write that fails is undone alone. */
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      withBusyRetry(() =>
+        this.db.transaction(() => {
+          results.length = 0;
+          for (const op of batch) {
+            try {
+              // One statement fails alone; writes of several statements are savepoints of their own.
+              results.push({ ok: true, value: op.fn() });
+            } catch (error) {
+              results.push({ ok: false, error: this.explain(op.what, error, op.msgs) });
+            }
+          }
+        }).immediate(),
+      );
+    } catch (e) {
+      for (const op of batch) op.reject(this.explain(op.what, e, op.msgs));
+      return;
+    }
+    batch.forEach((op, i) => {
+      const r = results[i]!;
+      if (r.ok) op.resolve(r.value);
+      else op.reject(r.error);
+    });
+  }
+
+  /** Turns what a failed write threw into a CairnError that says what happened. */
+  private explain(what: string, e: unknown, msgs: WriteMessages): CairnError {
+    const code = sqliteCode(e);
+    if ((code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') && msgs.duplicate) {
+      return new CairnError('INVALID_ARGUMENT', msgs.duplicate, { cause: e });
+    }
+    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && msgs.missing) return new CairnError('NOT_FOUND', msgs.missing, { cause: e });
+    if (code?.startsWith('SQLITE_CONSTRAINT')) {
+      return new CairnError('INVALID_ARGUMENT', `Cannot ${what}: ${message(e)}`, { cause: e });
+    }
+    if (e instanceof CairnError) return e;
+    return new CairnError('STORE', `Cannot ${what} in ${this.path}: ${message(e)}`, { cause: e });
+  }
+}
+
+interface WriteMessages {
+  duplicate?: string;
+  missing?: string;
+}
+
+interface PendingWrite {
+  what: string;
+  fn: () => unknown;
+  msgs: WriteMessages;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
 /** The SQL of one shape of `listRuns` query (exported for the query-plan test). */

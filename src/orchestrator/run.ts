@@ -125,6 +125,7 @@ class RunExecution {
   private active = 0;
   private failure: RunFailure | undefined;
   private endSucceeded = false;
+  private interrupted = false;
   private readonly writes: Promise<unknown>[] = [];
   private finished!: () => void;
 
@@ -149,10 +150,18 @@ class RunExecution {
     this.out.line(`Workflow starting (run-id ${this.runId}):`);
     const params = await this.recordParameters();
     const done = new Promise<void>((resolve) => (this.finished = resolve));
-    this.launch(this.scheduler.initial(params), codeSha);
-    await done;
+    const interrupt = () => this.interrupt();
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      this.launch(this.scheduler.initial(params), codeSha);
+      await done;
+    } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+    }
     await Promise.all(this.writes);
-    const status = this.endSucceeded && !this.failure ? 'succeeded' : 'failed';
+    const status = this.endSucceeded && !this.failure && !this.interrupted ? 'succeeded' : 'failed';
     await this.metadata.finishRun(this.flow, this.runId, status, Date.now());
     if (status === 'succeeded') this.out.line('Done!');
     else this.reportFailure();
@@ -264,7 +273,7 @@ class RunExecution {
       }
     } else if (!cancelled) {
       this.out.taskLine(prefix, 'Task failed.', 'stderr');
-      if (!this.failure) {
+      if (!this.failure && !this.interrupted) {
         this.failure = { pathspec: taskPathspec(key), step: key.step, taskId: key.taskId, exception: outcome.exception };
         this.executor.cancelPending('The run failed in another task.');
         void this.executor.shutdown('Killed: another task of the run failed.');
@@ -273,7 +282,17 @@ class RunExecution {
     if (this.active === 0) this.finished();
   }
 
+  /** Ctrl-C: stop the tasks and record the run as failed. */
+  private interrupt(): void {
+    this.out.line('Workflow interrupted.');
+    this.out.line(`Terminating ${this.active} active tasks...`);
+    this.interrupted = true;
+    this.executor.cancelPending('The run was interrupted.');
+    void this.executor.shutdown('Killed: the run was interrupted.');
+  }
+
   private reportFailure(): void {
+    if (this.interrupted) return;
     this.out.line('Workflow failed.');
     const f = this.failure;
     if (!f) {

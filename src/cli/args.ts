@@ -53,6 +53,7 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
       throw usageError(`Unknown option --${name} for \`${command.name}\`. Run \`cairn ${command.name} --help\` to see its options.`);
     }
     if (spec.kind === 'flag') {
+      if (eq >= 0) throw usageError(`Option --${name} takes no value; write --${name} alone.`);
       options[name] = true;
       continue;
     }

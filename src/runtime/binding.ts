@@ -72,9 +72,12 @@ export class Binding {
     });
   }
 
-  /** True when `name` is set on the instance (inherited, merged or assigned). */
+  /** True when `name` is set on the instance (inherited, merged or assigned; not a bare `x!: T` field). */
   has(name: string): boolean {
-    return this.slots.has(name) || Object.prototype.hasOwnProperty.call(this.instance, name);
+    if (this.slots.has(name)) return true;
+    if (!Object.prototype.hasOwnProperty.call(this.instance, name)) return false;
+    const value = (this.instance as Record<string, unknown>)[name];
+    return !(value === undefined && this.initial.has(name) && this.initial.get(name) === undefined);
   }
 
   /** What to persist at the end of the task, by name. */

@@ -37,7 +37,11 @@ export function makeInputs(sources: InputSource[], load: (name: string, info: Ar
   });
   const byStep = new Set(sources.map((s) => s.step));
   if (byStep.size === sources.length) {
-    views.forEach((view, i) => Object.defineProperty(views, sources[i]!.step, { value: view, enumerable: false }));
+    // A step named like an array member (`length`, `map`...) is reachable by index only, as `Inputs` types it.
+    views.forEach((view, i) => {
+      const step = sources[i]!.step;
+      if (!(step in views)) Object.defineProperty(views, step, { value: view, enumerable: false });
+    });
   }
   return Object.freeze(views);
 }

@@ -55,7 +55,7 @@ export function checkTransition(step: string, expected: ExpectedTransition, actu
 /** The value of a switch condition picks one case; its key is the value as a string. */
 export function chooseCase(step: string, condition: string, value: unknown, cases: Record<string, string>): string {
   const key = String(value);
-  const target = cases[key];
+  const target = Object.hasOwn(cases, key) ? cases[key] : undefined;
   if (target === undefined) {
     throw new CairnError(
       'INVALID_TRANSITION',
@@ -69,13 +69,13 @@ export function chooseCase(step: string, condition: string, value: unknown, case
 /** The number of splits of a foreach artifact. */
 export function splitCount(step: string, name: string, value: unknown, maxNumSplits: number): number {
   let n: number;
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) n = (value as ArrayLike<unknown>).length;
+  if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) n = (value as ArrayLike<unknown>).length;
   else if (value instanceof Set || value instanceof Map) n = value.size;
   else if (typeof value === 'string') n = value.length;
   else {
     throw new CairnError(
       'INVALID_TRANSITION',
-      `Step ${step} has a foreach over '${name}', which is ${value === undefined ? 'not set' : `a ${typeof value}`}; ` +
+      `Step ${step} has a foreach over '${name}', which is ${value === undefined ? 'not set' : value === null ? 'null' : `of type ${typeof value}`}; ` +
         `assign a list to this.${name} before calling this.next().`,
     );
   }

@@ -45,7 +45,7 @@ function driver(graph: FlowGraph) {
       next = [node.switch.cases[opts.choose]!];
     }
     return scheduler.onSuccess(
-      { key: keyOf(task), foreachStack: task.foreachStack },
+      { key: keyOf(task), foreachStack: task.foreachStack, iteration: task.iteration },
       { ok: true, next, artifactCount: 0, ...(foreach ? { foreach } : {}) },
     );
   };
@@ -61,14 +61,14 @@ function driver(graph: FlowGraph) {
 describe('Scheduler', () => {
   test('starts with the start step, reading the parameters task, outside any foreach', () => {
     const g = graphOf(`  @step start() { this.next(this.end); }\n  @step end() {}`);
-    assert.deepEqual(new Scheduler(g).initial(PARAMS), { step: 'start', foreachStack: [], parents: [PARAMS] });
+    assert.deepEqual(new Scheduler(g).initial(PARAMS), { step: 'start', foreachStack: [], parents: [PARAMS], iteration: 0 });
   });
 
   test('plans a linear chain one step at a time, each with the previous task as its parent', () => {
     const g = graphOf(`  @step start() { this.next(this.a); }\n  @step a() { this.next(this.b); }\n  @step b() { this.next(this.end); }\n  @step end() {}`);
     const d = driver(g);
     const a = d.one(d.start());
-    assert.deepEqual(a, { step: 'a', foreachStack: [], parents: [keyOf({ step: 'start', foreachStack: [], parents: [] })] });
+    assert.deepEqual(a, { step: 'a', foreachStack: [], parents: [keyOf({ step: 'start', foreachStack: [], parents: [], iteration: 0 })], iteration: 0 });
     const b = d.one(a);
     assert.deepEqual(summary(b), { task: 'b', parents: ['a'] });
     const end = d.one(b);

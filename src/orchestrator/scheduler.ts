@@ -11,11 +11,22 @@ export interface PlannedTask {
   foreachStack: ForeachFrame[];
   /** Parent task attempts; a foreach join's are in split-index order. */
   parents: TaskAttemptKey[];
+  /** How many times a switch looped back to this step before this task (0 for most tasks). */
+  iteration: number;
 }
 
 export interface FinishedTask {
   key: TaskAttemptKey;
   foreachStack: ForeachFrame[];
+  iteration: number;
+}
+
+/**
+ * Names a task by its place in the run's unfolding (step, foreach indices, loop iteration), the
+ * same in every run of the flow: resume matches tasks across runs by it.
+ */
+export function taskPlace(step: string, stack: readonly ForeachFrame[], iteration: number): string {
+  return `${step}[${stack.map((f) => f.index).join(',')}]#${iteration}`;
 }
 
 interface Pending {
@@ -34,7 +45,7 @@ export class Scheduler {
 
   /** The first task: `start`, reading the run's parameters. */
   initial(params: TaskAttemptKey): PlannedTask {
-    return { step: this.graph.start, foreachStack: [], parents: [params] };
+    return { step: this.graph.start, foreachStack: [], parents: [params], iteration: 0 };
   }
 
   /** The tasks that become ready because `task` succeeded with `result`. */
@@ -45,7 +56,7 @@ export class Scheduler {
       const target = result.next[0]!;
       for (let index = 0; index < numSplits; index++) {
         const frame: ForeachFrame = { step: task.key.step, var: name, numSplits, index, listSha };
-        planned.push({ step: target, foreachStack: [...task.foreachStack, frame], parents: [task.key] });
+        planned.push({ step: target, foreachStack: [...task.foreachStack, frame], parents: [task.key], iteration: 0 });
       }
       return planned;
     }
@@ -55,7 +66,8 @@ export class Scheduler {
         const ready = this.arrive(next, task);
         if (ready) planned.push(ready);
       } else {
-        planned.push({ step: next, foreachStack: task.foreachStack, parents: [task.key] });
+        const iteration = next === task.key.step ? task.iteration + 1 : 0;
+        planned.push({ step: next, foreachStack: task.foreachStack, parents: [task.key], iteration });
       }
     }
     return planned;
@@ -78,6 +90,6 @@ export class Scheduler {
     if (pending.arrived.length < pending.expected) return undefined;
     this.joins.delete(key);
     const parents = pending.arrived.sort((a, b) => a.order - b.order).map((a) => a.key);
-    return { step: join, foreachStack: outer, parents };
+    return { step: join, foreachStack: outer, parents, iteration: 0 };
   }
 }

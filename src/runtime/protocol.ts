@@ -41,7 +41,16 @@ export interface TaskSpec {
   expected: ExpectedTransition;
   maxNumSplits: number;
   user: string;
+  namespace: string;
+  /** The run's user tags. */
   tags: string[];
+  parameterNames: string[];
+  /** For a resumed run: the run it resumed. */
+  originRunId: string | null;
+  /** `@environment` variables, set for the duration of the task. */
+  environment: Record<string, string>;
+  /** The `@catchError` fallback: instead of running the step, finish it with this failure caught. */
+  fallback?: { var: string | undefined; exception: TaskException };
 }
 
 export interface TaskSuccess {

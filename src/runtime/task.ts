@@ -5,6 +5,7 @@
 import { CairnError } from '../errors.js';
 import { installHooks, type Transition } from '../authoring/task-hooks.js';
 import { stepsOf } from '../authoring/metadata.js';
+import { setCurrent } from '../authoring/current.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
 import { decodeArtifact, encodeArtifact } from '../storage/codec.js';
 import type { ArtifactInfo, ArtifactStore, TaskRecord } from '../storage/types.js';
@@ -91,17 +92,19 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     mergeArtifacts: (inputs, options) => mergeArtifacts(spec.step, isJoin, binding, inputs, options),
   });
 
-  const method = (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.step]!;
-  if (isJoin) {
-    const inputs = makeInputs(
-      parents.map((r, i) => ({ step: spec.inputs[i]!.step, taskId: spec.inputs[i]!.taskId, artifacts: r.artifacts })),
-      load,
-    );
-    await method.call(instance, inputs);
+  if (spec.fallback) {
+    // The @catchError fallback: the step is not run; it ends as its source says, with the failure.
+    const { var: name, exception } = spec.fallback;
+    if (name) (instance as unknown as Record<string, unknown>)[name] = exception;
+    transition = { kind: 'linear', targets: spec.expected.out };
   } else {
-    await method.call(instance);
+    const method = (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.step]!;
+    const args = isJoin
+      ? [makeInputs(parents.map((r, i) => ({ step: spec.inputs[i]!.step, taskId: spec.inputs[i]!.taskId, artifacts: r.artifacts })), load)]
+      : [];
+    await withTaskContext(spec, () => method.apply(instance, args));
+    checkTransition(spec.step, spec.expected, transition);
   }
-  checkTransition(spec.step, spec.expected, transition);
 
   const artifacts: Record<string, ArtifactInfo> = {};
   for (const item of binding.collect()) {
@@ -129,6 +132,38 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
   } else if (transition) {
     result.next = transition.targets;
   }
-  await store.putTaskRecord(spec, spec.attempt, { version: 1, artifacts });
+  await store.putTaskRecord(spec, spec.attempt, {
+    version: 1,
+    artifacts,
+    next: result.next,
+    ...(result.foreach ? { foreach: result.foreach } : {}),
+  });
   return result;
+}
+
+/** Runs the step with `current` describing the task and its `@environment` variables set. */
+async function withTaskContext<T>(spec: TaskSpec, fn: () => T): Promise<Awaited<T>> {
+  const saved = Object.keys(spec.environment).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, spec.environment);
+  setCurrent({
+    flowName: spec.flow,
+    runId: spec.runId,
+    stepName: spec.step,
+    taskId: spec.taskId,
+    retryCount: spec.attempt,
+    originRunId: spec.originRunId ?? undefined,
+    namespace: spec.namespace,
+    username: spec.user,
+    tags: spec.tags,
+    parameterNames: spec.parameterNames,
+  });
+  try {
+    return await fn();
+  } finally {
+    setCurrent(undefined);
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }

@@ -17,12 +17,16 @@ export interface ArtifactInfo {
 }
 
 /**
- * Everything one task attempt persisted: artifact name → info (parameters included), written once
- * when the attempt succeeds. Internal bookkeeping the scheduler needs travels in the metadata store.
+ * Everything one task attempt persisted: artifact name → info (parameters included), and where the
+ * run went next (so that resume can clone the task without running it), written once when the
+ * attempt succeeds.
  */
 export interface TaskRecord {
   version: 1;
   artifacts: Record<string, ArtifactInfo>;
+  /** Where the run went after this task: the steps it chose, and the split it produced, if any. */
+  next?: string[];
+  foreach?: { var: string; numSplits: number; listSha: string };
 }
 
 export type LogStream = 'stdout' | 'stderr';

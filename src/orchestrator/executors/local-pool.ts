@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, TaskSpec, ToWorker } from '../../runtime/protocol.js';
+import type { TaskException } from '../../core/types.js';
 import type { ExecutionResult, Executor, TaskEvents } from './types.js';
 
 const cores = availableParallelism();
@@ -42,9 +43,8 @@ export class LocalPool implements Executor {
   private readonly workers = new Set<Worker>();
   private readonly queue: Job[] = [];
   private spawning = 0;
-  /** Moving averages of a task's wall time and of the share of it spent on the CPU. */
-  private taskMs = 0;
-  private cpuShare = 0;
+  /** Per step: moving averages of a task's wall time and of the share of it spent on the CPU. */
+  private readonly stats = new Map<string, { taskMs: number; cpuShare: number }>();
   private spawnMs = 150;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -55,12 +55,29 @@ export class LocalPool implements Executor {
     if (this.workers.size === 0 && this.spawning === 0) this.spawn();
   }
 
-  submit(spec: TaskSpec, events: TaskEvents): Promise<ExecutionResult> {
+  submit(spec: TaskSpec, events: TaskEvents, signal?: AbortSignal): Promise<ExecutionResult> {
     return new Promise((resolve) => {
       if (this.closed) return resolve({ outcome: failure('The worker pool is shut down.', 'Cancelled'), logs: none(), pid: 0 });
-      this.queue.push({ spec, events, resolve });
+      const job: Job = { spec, events, resolve };
+      this.queue.push(job);
+      signal?.addEventListener('abort', () => this.abort(job, signal.reason as TaskException), { once: true });
       this.pump();
     });
+  }
+
+  /** Stops one job: a queued one is dropped, a running one's process is killed. */
+  private abort(job: Job, reason: TaskException): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      return job.resolve({ outcome: { ok: false, exception: reason }, logs: none(), pid: 0 });
+    }
+    for (const w of this.workers) {
+      if (w.job !== job) continue;
+      w.job = undefined;
+      w.proc.kill('SIGKILL');
+      job.resolve({ outcome: { ok: false, exception: reason }, logs: none(), pid: w.pid });
+    }
   }
 
   cancelPending(reason: string): void {
@@ -102,16 +119,24 @@ export class LocalPool implements Executor {
     }
   }
 
-  /** Starts processes while the queue would take longer to drain than a process takes to start. */
+  /**
+   * Starts processes while the queue would take longer to drain than a process takes to start,
+   * judged by what tasks of the step at the head of the queue took so far; while those tasks keep
+   * the CPU busy, no more processes than cores.
+   */
   private grow(): void {
     const total = this.workers.size;
     if (this.closed || this.queue.length === 0 || total >= this.options.maxWorkers) return;
     const now = Date.now();
-    let estimate = this.taskMs;
-    for (const w of this.workers) if (w.job?.startedAt) estimate = Math.max(estimate, now - w.job.startedAt);
-    const busy = [...this.workers].filter((w) => w.job || !w.ready).length;
+    const stat = this.stats.get(this.queue[0]!.spec.step);
+    let estimate = stat?.taskMs ?? 0;
+    let busy = 0;
+    for (const w of this.workers) {
+      if (w.job || !w.ready) busy++;
+      if (w.job?.startedAt) estimate = Math.max(estimate, now - w.job.startedAt);
+    }
     const wanted = Math.ceil(((this.queue.length + busy) * estimate) / this.spawnMs);
-    const cap = this.cpuShare > 0.5 ? Math.min(this.options.maxWorkers, cores) : this.options.maxWorkers;
+    const cap = stat && stat.cpuShare > 0.5 ? Math.min(this.options.maxWorkers, cores) : this.options.maxWorkers;
     const target = Math.min(cap, Math.max(1, wanted), this.queue.length + busy);
     for (let n = total; n < target; n++) this.spawn();
   }
@@ -156,10 +181,16 @@ export class LocalPool implements Executor {
       if (!job) return;
       const took = m.usage.wallMs;
       const share = took > 0 ? Math.min(1, m.usage.cpuMs / took) : 1;
-      this.cpuShare = this.taskMs ? this.cpuShare * 0.8 + share * 0.2 : share;
-      this.taskMs = this.taskMs ? this.taskMs * 0.8 + took * 0.2 : took;
+      const stat = this.stats.get(job.spec.step);
+      if (stat) {
+        stat.taskMs = stat.taskMs * 0.8 + took * 0.2;
+        stat.cpuShare = stat.cpuShare * 0.8 + share * 0.2;
+      } else {
+        this.stats.set(job.spec.step, { taskMs: took, cpuShare: share });
+      }
       job.resolve({ outcome: m.outcome, logs: m.logs, pid: w.pid });
-      this.pump();
+      // After the job's own callbacks, so that its end is reported before the next task starts.
+      queueMicrotask(() => this.pump());
     }
   }
 

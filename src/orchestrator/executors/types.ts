@@ -15,8 +15,12 @@ export interface ExecutionResult {
 
 /** Hands tasks to something that runs them: local worker processes now, remote workers later. */
 export interface Executor {
-  /** Runs the task when capacity allows; resolves with its outcome (a crash is a failed outcome). */
-  submit(spec: TaskSpec, events: TaskEvents): Promise<ExecutionResult>;
+  /**
+   * Runs the task when capacity allows; resolves with its outcome (a crash is a failed outcome).
+   * Aborting `signal` with a `TaskException` as its reason stops the task (its process is killed if
+   * it is running) and resolves it as failed with that exception.
+   */
+  submit(spec: TaskSpec, events: TaskEvents, signal?: AbortSignal): Promise<ExecutionResult>;
   /** Starts capacity ahead of the first task, to overlap process start-up with other work. */
   warm(): void;
   /** Drops tasks not started yet (they resolve as cancelled failures). */

@@ -1,0 +1,53 @@
+/**
+ * `current`: facts about the task that is running, for code inside a step. Outside a task,
+ * `isRunningFlow` is false and the other fields are undefined.
+ */
+export interface CurrentState {
+  flowName: string;
+  runId: string;
+  stepName: string;
+  taskId: string;
+  /** The attempt, from 0. */
+  retryCount: number;
+  /** For a resumed run: the run it resumed. */
+  originRunId: string | undefined;
+  namespace: string;
+  username: string;
+  /** The run's user tags. */
+  tags: string[];
+  parameterNames: string[];
+}
+
+let state: CurrentState | undefined;
+
+/** Called by the task runtime around each task. */
+export function setCurrent(next: CurrentState | undefined): void {
+  state = next && Object.freeze({ ...next, tags: Object.freeze([...next.tags]) as string[], parameterNames: Object.freeze([...next.parameterNames]) as string[] });
+}
+
+export interface Current extends Readonly<CurrentState> {
+  readonly isRunningFlow: boolean;
+  /** `Flow/run/step/task`. */
+  readonly pathspec: string;
+}
+
+function field<K extends keyof CurrentState>(k: K): () => CurrentState[K] {
+  return () => state?.[k] as CurrentState[K];
+}
+
+export const current: Current = Object.freeze(
+  Object.defineProperties({} as Current, {
+    isRunningFlow: { get: () => state !== undefined, enumerable: true },
+    pathspec: { get: () => state && `${state.flowName}/${state.runId}/${state.stepName}/${state.taskId}`, enumerable: true },
+    flowName: { get: field('flowName'), enumerable: true },
+    runId: { get: field('runId'), enumerable: true },
+    stepName: { get: field('stepName'), enumerable: true },
+    taskId: { get: field('taskId'), enumerable: true },
+    retryCount: { get: field('retryCount'), enumerable: true },
+    originRunId: { get: field('originRunId'), enumerable: true },
+    namespace: { get: field('namespace'), enumerable: true },
+    username: { get: field('username'), enumerable: true },
+    tags: { get: field('tags'), enumerable: true },
+    parameterNames: { get: field('parameterNames'), enumerable: true },
+  }),
+);

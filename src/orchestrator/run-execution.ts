@@ -1,0 +1,346 @@
+/**
+ * One run in progress: launches tasks as the graph unfolds, gives each task its attempts (retries,
+ * the `@catchError` fallback, `@timeout`), clones tasks of an origin run when resuming, and records
+ * everything in the metadata store.
+ */
+import { fileURLToPath } from 'node:url';
+import { PARAMETERS_STEP, PARAMETERS_TASK_ID, taskPathspec, type TaskAttemptKey, type TaskException, type TaskKey } from '../core/types.js';
+import { settingsOf, type StepSettings } from '../authoring/decorators.js';
+import { stepsOf } from '../authoring/metadata.js';
+import type { StepNode } from '../graph/types.js';
+import type { StoreConfig } from '../storage/config.js';
+import type { ArtifactInfo, ArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
+import type { ExpectedTransition, TaskSpec, TaskSuccess } from '../runtime/protocol.js';
+import type { Executor, ExecutionResult } from './executors/types.js';
+import type { LoadedFlow } from './load-flow.js';
+import { loaderDirs } from './load-flow.js';
+import type { RunReporter, RunSummary, StartKind, TaskRef } from './reporter.js';
+import { Scheduler, taskPlace, type PlannedTask } from './scheduler.js';
+
+/** A task of an origin run that a resumed run reuses instead of running. */
+export interface CloneCandidate {
+  key: TaskAttemptKey;
+  record: TaskRecord;
+}
+
+/** Where resume finds the tasks it may clone, by their place in the run (see `taskPlace`). */
+export interface CloneSource {
+  originRunId: string;
+  find(place: string, step: string): Promise<CloneCandidate | undefined>;
+}
+
+export interface ExecutionSetup {
+  loaded: LoadedFlow;
+  config: StoreConfig;
+  artifacts: ArtifactStore;
+  metadata: MetadataStore;
+  executor: Executor;
+  reporter: RunReporter;
+  runId: string;
+  user: string;
+  tags: string[];
+  maxNumSplits: number;
+  /** The `_parameters` task's artifacts (parameters and constants) and the parameter names. */
+  parameters: { artifacts: Record<string, ArtifactInfo>; names: string[] };
+  clones?: CloneSource;
+}
+
+interface LiveTask {
+  key: TaskKey;
+  planned: PlannedTask;
+  node: StepNode;
+  settings: StepSettings;
+  /** Metadata writes of this task, in order. */
+  chain: Promise<unknown>;
+}
+
+const cairnDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** The stack frames of a failure that are in the user's code (cairn's own and Node's are noise). */
+export function userFrames(stack: string | undefined): string[] {
+  if (!stack) return [];
+  return stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at ') && !l.includes(cairnDir) && !l.includes('node:internal'));
+}
+
+function expectedOf(node: StepNode): ExpectedTransition {
+  return {
+    type: node.type,
+    out: node.out,
+    ...(node.foreach !== undefined ? { foreach: node.foreach } : {}),
+    ...(node.switch ? { switch: node.switch } : {}),
+  };
+}
+
+export class RunExecution {
+  private readonly flow: string;
+  private readonly scheduler: Scheduler;
+  private readonly steps: Map<string, StepSettings>;
+  private nextTaskId = 1;
+  private active = 0;
+  private failure: RunSummary['failure'];
+  private endSucceeded = false;
+  private interrupted = false;
+  private readonly writes: Promise<unknown>[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private finished!: () => void;
+  private codeSha = '';
+
+  constructor(private readonly s: ExecutionSetup) {
+    this.flow = s.loaded.flowClass.name;
+    this.scheduler = new Scheduler(s.loaded.graph);
+    this.steps = new Map([...stepsOf(s.loaded.flowClass)].map(([name, d]) => [name, settingsOf(d.decorators)]));
+  }
+
+  private get stopping(): boolean {
+    return this.failure !== undefined || this.interrupted;
+  }
+
+  async execute(codeSha: string): Promise<RunSummary> {
+    this.codeSha = codeSha;
+    const params = await this.recordParameters();
+    const done = new Promise<void>((resolve) => (this.finished = resolve));
+    const interrupt = () => this.interrupt();
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      this.s.reporter.planned(this.s.loaded.graph.start, 1);
+      this.launch(this.scheduler.initial(params));
+      await done;
+    } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      for (const t of this.timers) clearTimeout(t);
+    }
+    await Promise.all(this.writes);
+    const status = this.endSucceeded && !this.stopping ? 'succeeded' : 'failed';
+    await this.s.metadata.finishRun(this.flow, this.s.runId, status, Date.now());
+    return { flow: this.flow, runId: this.s.runId, status, interrupted: this.interrupted, ...(this.failure ? { failure: this.failure } : {}) };
+  }
+
+  /** The `_parameters` pseudo-task holds the run's parameters; `start` reads it as its input. */
+  private async recordParameters(): Promise<TaskAttemptKey> {
+    const { artifacts, metadata, runId } = this.s;
+    const key: TaskAttemptKey = { flow: this.flow, runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 };
+    await artifacts.putTaskRecord(key, 0, { version: 1, artifacts: this.s.parameters.artifacts, next: [this.s.loaded.graph.start] });
+    const now = Date.now();
+    await metadata.createTask({ ...key, createdAt: now, foreachStack: [], parents: [] });
+    await metadata.startAttempt(key, 0, now, process.pid);
+    await metadata.finishAttempt(key, 0, { status: 'succeeded', finishedAt: now });
+    await metadata.finishTask(key, 'succeeded', now, 0);
+    return key;
+  }
+
+  private record(task: LiveTask, fn: () => Promise<unknown>): void {
+    task.chain = task.chain.then(fn);
+    this.writes.push(task.chain);
+  }
+
+  private launch(planned: PlannedTask): void {
+    const node = this.s.loaded.graph.steps.get(planned.step)!;
+    const task: LiveTask = {
+      key: { flow: this.flow, runId: this.s.runId, step: planned.step, taskId: String(this.nextTaskId++) },
+      planned,
+      node,
+      settings: this.steps.get(planned.step) ?? settingsOf({}),
+      chain: Promise.resolve(),
+    };
+    this.active++;
+    const clones = this.s.clones;
+    if (!clones) return this.attempt(task, 0);
+    clones
+      .find(taskPlace(planned.step, planned.foreachStack, planned.iteration), planned.step)
+      .then((found) => (found ? this.clone(task, found) : this.attempt(task, 0)))
+      .catch((e) => this.onAttemptDone(task, 0, undefined, internalFailure(e)));
+  }
+
+  private spec(task: LiveTask, attempt: number, fallback?: TaskSpec['fallback']): TaskSpec {
+    const { planned, node, settings } = task;
+    const s = this.s;
+    return {
+      ...task.key,
+      attempt,
+      code: { sha: this.codeSha, className: this.flow, sourceFile: s.loaded.file },
+      codeDir: loaderDirs(s.config.root).codeDir,
+      store: s.config,
+      inputs: planned.parents,
+      params: { flow: this.flow, runId: s.runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 },
+      foreachStack: planned.foreachStack,
+      expected: expectedOf(node),
+      maxNumSplits: s.maxNumSplits,
+      user: s.user,
+      namespace: `user:${s.user}`,
+      tags: s.tags,
+      parameterNames: s.parameters.names,
+      originRunId: s.clones?.originRunId ?? null,
+      environment: settings.environment,
+      ...(fallback ? { fallback } : {}),
+    };
+  }
+
+  private attempt(task: LiveTask, attempt: number, fallback?: TaskSpec['fallback']): void {
+    const ref: TaskRef = { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt };
+    const kind: StartKind = fallback ? 'fallback' : attempt > 0 ? 'retry' : 'first';
+    const abort = new AbortController();
+    const seconds = task.settings.timeoutSeconds;
+    const timers: NodeJS.Timeout[] = [];
+    this.s.executor
+      .submit(
+        this.spec(task, attempt, fallback),
+        {
+          onStart: (pid) => {
+            ref.pid = pid;
+            this.s.reporter.taskStarting(ref, kind);
+            const now = Date.now();
+            if (attempt === 0) {
+              this.record(task, () =>
+                this.s.metadata.createTask({
+                  ...task.key,
+                  createdAt: now,
+                  foreachStack: task.planned.foreachStack,
+                  parents: task.planned.parents.map((p) => `${p.step}/${p.taskId}`),
+                }),
+              );
+            }
+            this.record(task, () => this.s.metadata.startAttempt(task.key, attempt, now, pid));
+            if (seconds !== undefined && !fallback) {
+              const timer = setTimeout(() => {
+                this.timers.delete(timer);
+                abort.abort({ type: 'TimeoutError', message: `Step ${task.key.step} timed out after ${formatSeconds(seconds)}.` } satisfies TaskException);
+              }, seconds * 1000);
+              this.timers.add(timer);
+              timers.push(timer);
+            }
+          },
+          onLog: (stream, lines, at) => this.s.reporter.taskOutput(ref, stream, lines, at),
+        },
+        abort.signal,
+      )
+      .then((r) => {
+        for (const t of timers) {
+          clearTimeout(t);
+          this.timers.delete(t);
+        }
+        this.onAttemptDone(task, attempt, ref, r, fallback !== undefined);
+      })
+      .catch((e) => this.onAttemptDone(task, attempt, ref, internalFailure(e)));
+  }
+
+  private onAttemptDone(task: LiveTask, attempt: number, ref: TaskRef | undefined, r: ExecutionResult, wasFallback = false): void {
+    const { outcome } = r;
+    const now = Date.now();
+    const tref = ref ?? { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt };
+    if (!outcome.ok && outcome.exception.type === 'Cancelled') return this.settle();
+    this.record(task, () =>
+      this.s.metadata.finishAttempt(task.key, attempt, {
+        status: outcome.ok ? 'succeeded' : 'failed',
+        finishedAt: now,
+        exception: outcome.ok ? null : outcome.exception,
+        logs: r.logs,
+      }),
+    );
+    if (outcome.ok) {
+      this.record(task, () => this.s.metadata.finishTask(task.key, 'succeeded', now, attempt));
+      if (outcome.foreach) this.s.reporter.taskSplit(tref, outcome.foreach.numSplits);
+      this.s.reporter.taskSucceeded(tref);
+      this.advance(task, attempt, outcome);
+      return this.settle();
+    }
+    const { retry, catchError } = task.settings;
+    const canRetry = !this.stopping && !wasFallback && retry !== undefined && attempt < retry.times;
+    const canFallback = !this.stopping && !wasFallback && !canRetry && catchError !== undefined;
+    this.s.reporter.taskFailed(tref, outcome.exception, canRetry ? 'retry' : canFallback ? 'fallback' : 'none');
+    if (canRetry) {
+      const wait = retry.minutesBetweenRetries * 60_000;
+      if (wait <= 0) return this.attempt(task, attempt + 1);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.stopping) {
+          this.record(task, () => this.s.metadata.finishTask(task.key, 'failed', Date.now(), null));
+          return this.settle();
+        }
+        this.attempt(task, attempt + 1);
+      }, wait);
+      this.timers.add(timer);
+      return;
+    }
+    if (canFallback) return this.attempt(task, attempt + 1, { var: catchError.var, exception: outcome.exception });
+    this.record(task, () => this.s.metadata.finishTask(task.key, 'failed', now, null));
+    if (!this.stopping) {
+      this.failure = { step: task.key.step, taskId: task.key.taskId, exception: outcome.exception };
+      this.s.executor.cancelPending('The run failed in another task.');
+      void this.s.executor.shutdown('Killed: another task of the run failed.');
+    }
+    this.settle();
+  }
+
+  /** A task is done for good: schedule what follows it. */
+  private advance(task: LiveTask, attempt: number, outcome: Pick<TaskSuccess, 'next' | 'foreach'>): void {
+    if (task.key.step === this.s.loaded.graph.end) this.endSucceeded = true;
+    if (this.stopping) return;
+    const planned = this.scheduler.onSuccess(
+      { key: { ...task.key, attempt }, foreachStack: task.planned.foreachStack, iteration: task.planned.iteration },
+      { ok: true, next: outcome.next, artifactCount: 0, ...(outcome.foreach ? { foreach: outcome.foreach } : {}) },
+    );
+    const counts = new Map<string, number>();
+    for (const p of planned) counts.set(p.step, (counts.get(p.step) ?? 0) + 1);
+    for (const [step, n] of counts) this.s.reporter.planned(step, n);
+    for (const p of planned) this.launch(p);
+  }
+
+  /** Reuses a task of the origin run: its record and metadata are copied, nothing runs. */
+  private async clone(task: LiveTask, found: CloneCandidate): Promise<void> {
+    const ref: TaskRef = { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt: 0 };
+    const origin = taskPathspec(found.key);
+    const now = Date.now();
+    await this.s.artifacts.putTaskRecord(task.key, 0, found.record);
+    this.record(task, async () => {
+      await this.s.metadata.createTask({
+        ...task.key,
+        createdAt: now,
+        foreachStack: task.planned.foreachStack,
+        parents: task.planned.parents.map((p) => `${p.step}/${p.taskId}`),
+        originPathspec: origin,
+      });
+      await this.s.metadata.startAttempt(task.key, 0, now, null);
+      await this.s.metadata.finishAttempt(task.key, 0, { status: 'succeeded', finishedAt: now });
+      await this.s.metadata.finishTask(task.key, 'succeeded', now, 0);
+    });
+    this.s.reporter.taskCloned(ref, origin);
+    this.advance(task, 0, { next: found.record.next ?? [], ...(found.record.foreach ? { foreach: found.record.foreach } : {}) });
+    this.settle();
+  }
+
+  private settle(): void {
+    this.active--;
+    if (this.active === 0) this.finished();
+  }
+
+  /** Ctrl-C: stop the tasks and record the run as failed. */
+  private interrupt(): void {
+    this.s.reporter.notice('Workflow interrupted.');
+    this.s.reporter.notice(`Terminating ${this.active} active tasks...`);
+    this.interrupted = true;
+    this.s.executor.cancelPending('The run was interrupted.');
+    void this.s.executor.shutdown('Killed: the run was interrupted.');
+  }
+}
+
+function internalFailure(e: unknown): ExecutionResult {
+  const err = e as Error;
+  return {
+    outcome: { ok: false, exception: { type: err?.name ?? 'InternalError', message: err?.message ?? String(e), ...(err?.stack ? { stack: err.stack } : {}) } },
+    logs: { stdout: null, stderr: null },
+    pid: 0,
+  };
+}
+
+function formatSeconds(s: number): string {
+  if (s >= 3600 && s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? '' : 's'}`;
+  if (s >= 60 && s % 60 === 0) return `${s / 60} minute${s === 60 ? '' : 's'}`;
+  return `${s} second${s === 1 ? '' : 's'}`;
+}
+

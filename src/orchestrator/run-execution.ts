@@ -40,6 +40,7 @@ export interface ExecutionSetup {
   user: string;
   tags: string[];
   maxNumSplits: number;
+  maxWorkers: number;
   /** The `_parameters` task's artifacts (parameters and constants) and the parameter names. */
   parameters: { artifacts: Record<string, ArtifactInfo>; names: string[] };
   clones?: CloneSource;
@@ -88,11 +89,18 @@ export class RunExecution {
   private readonly timers = new Set<NodeJS.Timeout>();
   private finished!: () => void;
   private codeSha = '';
+  /** Planned tasks not handed to the executor yet (FIFO from `readyAt`). */
+  private readonly ready: PlannedTask[] = [];
+  private readyAt = 0;
+  /** Tasks handed to the executor that have not started; at most `handOff`. */
+  private unstarted = 0;
+  private readonly handOff: number;
 
   constructor(private readonly s: ExecutionSetup) {
     this.flow = s.loaded.flowClass.name;
     this.scheduler = new Scheduler(s.loaded.graph);
     this.steps = new Map([...stepsOf(s.loaded.flowClass)].map(([name, d]) => [name, settingsOf(d.decorators)]));
+    this.handOff = s.maxWorkers * 2;
   }
 
   private get stopping(): boolean {
@@ -108,7 +116,7 @@ export class RunExecution {
     process.once('SIGTERM', interrupt);
     try {
       this.s.reporter.planned(this.s.loaded.graph.start, 1);
-      this.launch(this.scheduler.initial(params));
+      this.enqueue([this.scheduler.initial(params)]);
       await done;
     } finally {
       process.off('SIGINT', interrupt);
@@ -139,6 +147,29 @@ export class RunExecution {
     this.writes.push(task.chain);
   }
 
+  /**
+   * Tasks wait here until the executor is close to needing them: a 10,000-way foreach is handed
+   * over a few dozen at a time, so the orchestrator stays responsive and small.
+   */
+  private enqueue(planned: PlannedTask[]): void {
+    this.active += planned.length;
+    for (const p of planned) this.ready.push(p);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.readyAt < this.ready.length && this.unstarted < this.handOff) {
+      const next = this.ready[this.readyAt]!;
+      this.ready[this.readyAt++] = undefined as unknown as PlannedTask;
+      this.launch(next);
+    }
+    if (this.readyAt === this.ready.length && this.readyAt > 0) {
+      this.ready.length = 0;
+      this.readyAt = 0;
+    }
+    this.s.executor.setBacklog(this.ready.length - this.readyAt);
+  }
+
   private launch(planned: PlannedTask): void {
     const node = this.s.loaded.graph.steps.get(planned.step)!;
     const task: LiveTask = {
@@ -148,7 +179,6 @@ export class RunExecution {
       settings: this.steps.get(planned.step) ?? settingsOf({}),
       chain: Promise.resolve(),
     };
-    this.active++;
     const clones = this.s.clones;
     if (!clones) return this.attempt(task, 0);
     clones
@@ -184,6 +214,8 @@ export class RunExecution {
   private attempt(task: LiveTask, attempt: number, fallback?: TaskSpec['fallback']): void {
     const ref: TaskRef = { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt };
     const kind: StartKind = fallback ? 'fallback' : attempt > 0 ? 'retry' : 'first';
+    let started = false;
+    this.unstarted++;
     const abort = new AbortController();
     const seconds = task.settings.timeoutSeconds;
     const timers: NodeJS.Timeout[] = [];
@@ -192,6 +224,9 @@ export class RunExecution {
         this.spec(task, attempt, fallback),
         {
           onStart: (pid) => {
+            started = true;
+            this.unstarted--;
+            this.drain();
             ref.pid = pid;
             this.s.reporter.taskStarting(ref, kind);
             const now = Date.now();
@@ -220,6 +255,10 @@ export class RunExecution {
         abort.signal,
       )
       .then((r) => {
+        if (!started) {
+          this.unstarted--;
+          this.drain();
+        }
         for (const t of timers) {
           clearTimeout(t);
           this.timers.delete(t);
@@ -288,7 +327,7 @@ export class RunExecution {
     const counts = new Map<string, number>();
     for (const p of planned) counts.set(p.step, (counts.get(p.step) ?? 0) + 1);
     for (const [step, n] of counts) this.s.reporter.planned(step, n);
-    for (const p of planned) this.launch(p);
+    this.enqueue(planned);
   }
 
   /** Reuses a task of the origin run: its record and metadata are copied, nothing runs. */

@@ -120,7 +120,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       reporter.runStarting(runId);
       const execution = new RunExecution({
         loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags,
-        maxNumSplits: limits.maxNumSplits, parameters: inputs.parameters,
+        maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters,
         ...(inputs.clones ? { clones: inputs.clones } : {}),
       });
       const summary = await execution.execute(codeSha);

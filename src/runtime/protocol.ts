@@ -75,10 +75,14 @@ export type FromWorker =
   | { type: 'log'; stream: 'stdout' | 'stderr'; lines: string[]; at: number }
   | { type: 'done'; outcome: TaskOutcome; logs: TaskLogs; usage: TaskUsage };
 
-/** What running the task took inside the worker, in milliseconds. */
+/**
+ * What running the task took inside the worker, in milliseconds: in all, and with its event loop
+ * busy (running code rather than waiting for I/O or timers; time the OS gave to other processes
+ * still counts as busy, so a crowded machine does not make busy tasks look idle).
+ */
 export interface TaskUsage {
   wallMs: number;
-  cpuMs: number;
+  busyMs: number;
 }
 
 /** Where the task's output was stored (null when it printed nothing on that stream). */

@@ -28,8 +28,7 @@ function send(message: FromWorker): void {
 async function handle(spec: TaskSpec): Promise<void> {
   const capture = new OutputCapture((stream, lines) => send({ type: 'log', stream, lines, at: Date.now() }));
   setActiveCapture(capture);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
+  const loop = performance.eventLoopUtilization();
   let outcome: TaskOutcome;
   let store: ArtifactStore | undefined;
   try {
@@ -51,8 +50,8 @@ async function handle(spec: TaskSpec): Promise<void> {
       if (outcome.ok) outcome = { ok: false, exception: toException(e) };
     }
   }
-  const used = process.cpuUsage(cpu);
-  const usage = { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+  const used = performance.eventLoopUtilization(loop);
+  const usage = { wallMs: used.idle + used.active, busyMs: used.active };
   send({ type: 'done', outcome, logs, usage });
 }
 

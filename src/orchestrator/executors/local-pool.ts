@@ -43,13 +43,19 @@ export class LocalPool implements Executor {
   private readonly workers = new Set<Worker>();
   private readonly queue: Job[] = [];
   private spawning = 0;
-  /** Per step: moving averages of a task's wall time and of the share of it spent on the CPU. */
-  private readonly stats = new Map<string, { taskMs: number; cpuShare: number }>();
+  /** Per step: moving averages of a task's wall time and of the share of it its worker was busy. */
+  private readonly stats = new Map<string, { taskMs: number; busyShare: number }>();
   private spawnMs = 150;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private growScheduled = false;
+  private backlog = 0;
 
   constructor(private readonly options: LocalPoolOptions) {}
+
+  setBacklog(count: number): void {
+    this.backlog = count;
+  }
 
   warm(): void {
     if (this.workers.size === 0 && this.spawning === 0) this.spawn();
@@ -109,7 +115,14 @@ export class LocalPool implements Executor {
       if (this.queue.length === 0) break;
       if (w.ready && !w.job) this.start(w, this.queue.shift()!);
     }
-    this.grow();
+    // Judged once the current burst of submissions is queued and finished tasks are heard.
+    if (!this.growScheduled && this.queue.length > 0) {
+      this.growScheduled = true;
+      setImmediate(() => {
+        this.growScheduled = false;
+        this.grow();
+      });
+    }
     if (this.queue.length > 0 && !this.timer) {
       this.timer = setInterval(() => this.grow(), 50);
       this.timer.unref();
@@ -133,11 +146,15 @@ export class LocalPool implements Executor {
     let busy = 0;
     for (const w of this.workers) {
       if (w.job || !w.ready) busy++;
-      if (w.job?.startedAt) estimate = Math.max(estimate, now - w.job.startedAt);
+      // A task running for longer than a process takes to start says the step is slow; a younger
+      // one says nothing yet (the orchestrator may just not have heard that it finished).
+      const running = w.job?.startedAt === undefined ? 0 : now - w.job.startedAt;
+      if (running > this.spawnMs) estimate = Math.max(estimate, running);
     }
-    const wanted = Math.ceil(((this.queue.length + busy) * estimate) / this.spawnMs);
-    const cap = stat && stat.cpuShare > 0.5 ? Math.min(this.options.maxWorkers, cores) : this.options.maxWorkers;
-    const target = Math.min(cap, Math.max(1, wanted), this.queue.length + busy);
+    const waiting = this.queue.length + this.backlog;
+    const wanted = Math.ceil(((waiting + busy) * estimate) / this.spawnMs);
+    const cap = stat && stat.busyShare > 0.5 ? Math.min(this.options.maxWorkers, cores) : this.options.maxWorkers;
+    const target = Math.min(cap, Math.max(1, wanted), waiting + busy);
     for (let n = total; n < target; n++) this.spawn();
   }
 
@@ -180,13 +197,13 @@ export class LocalPool implements Executor {
       w.job = undefined;
       if (!job) return;
       const took = m.usage.wallMs;
-      const share = took > 0 ? Math.min(1, m.usage.cpuMs / took) : 1;
+      const share = took > 0 ? Math.min(1, m.usage.busyMs / took) : 1;
       const stat = this.stats.get(job.spec.step);
       if (stat) {
         stat.taskMs = stat.taskMs * 0.8 + took * 0.2;
-        stat.cpuShare = stat.cpuShare * 0.8 + share * 0.2;
+        stat.busyShare = stat.busyShare * 0.8 + share * 0.2;
       } else {
-        this.stats.set(job.spec.step, { taskMs: took, cpuShare: share });
+        this.stats.set(job.spec.step, { taskMs: took, busyShare: share });
       }
       job.resolve({ outcome: m.outcome, logs: m.logs, pid: w.pid });
       // After the job's own callbacks, so that its end is reported before the next task starts.

@@ -23,6 +23,8 @@ export interface Executor {
   submit(spec: TaskSpec, events: TaskEvents, signal?: AbortSignal): Promise<ExecutionResult>;
   /** Starts capacity ahead of the first task, to overlap process start-up with other work. */
   warm(): void;
+  /** How many more tasks are ready but not submitted yet (a hint for sizing capacity). */
+  setBacklog(count: number): void;
   /** Drops tasks not started yet (they resolve as cancelled failures). */
   cancelPending(reason: string): void;
   /** Stops every process; running tasks resolve as failed with `reason`. */

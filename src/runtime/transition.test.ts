@@ -194,9 +194,9 @@ describe('splitCount', () => {
       () => splitCount('start', 'xs', undefined, 100),
       invalidTransition(/^Step start has a foreach over 'xs', which is not set; assign a list to this\.xs before calling this\.next\(\)\.$/),
     );
-    assert.throws(() => splitCount('start', 'xs', 42, 100), invalidTransition(/over 'xs', which is a number; assign a list to this\.xs/));
-    assert.throws(() => splitCount('start', 'xs', { length: 2 }, 100), invalidTransition(/over 'xs', which is a/));
-    assert.throws(() => splitCount('start', 'xs', new DataView(new ArrayBuffer(8)), 100), invalidTransition(/over 'xs', which is a/));
+    assert.throws(() => splitCount('start', 'xs', 42, 100), invalidTransition(/over 'xs', which is of type number; assign a list to this\.xs/));
+    assert.throws(() => splitCount('start', 'xs', { length: 2 }, 100), invalidTransition(/over 'xs', which is of type object/));
+    assert.throws(() => splitCount('start', 'xs', new DataView(new ArrayBuffer(8)), 100), invalidTransition(/over 'xs', which is of type object/));
   });
 });
 

@@ -2,7 +2,6 @@ import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { CairnError } from '../errors.js';
 import { hooksOf, type ForeachFrameView, type MergeOptions, type Transition } from './task-hooks.js';
-import type { Inputs } from './inputs.js';
 
 type StepRef = (...args: never[]) => unknown;
 
@@ -81,7 +80,7 @@ export abstract class FlowSpec {
    * agree on its value (or only one has it). Different values fail, naming the artifacts, and
    * nothing is set.
    */
-  mergeArtifacts(inputs: Inputs<any>, options: MergeOptions = {}): void {
+  mergeArtifacts(inputs: ReadonlyArray<unknown>, options: MergeOptions = {}): void {
     hooksOf(this, 'this.mergeArtifacts()').mergeArtifacts(inputs, options);
   }
 

@@ -2,6 +2,8 @@
  * What decorators record about a flow class: its steps and each step's decorator settings. Stored
  * on the class's decorator metadata object (TC39 `context.metadata`), so subclasses inherit it.
  */
+import { CairnError } from '../errors.js';
+
 (Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
 
 const STEPS = Symbol.for('cairn.steps');
@@ -30,10 +32,21 @@ export function recordDecorator(
   decorator: string,
   options: Record<string, unknown>,
 ): void {
-  if (context.static || context.private || typeof context.name !== 'string') {
-    throw new TypeError(`@${decorator} can only decorate a public instance method of a flow class.`);
+  if (typeof context !== 'object' || context === null || !('kind' in context)) {
+    throw new CairnError(
+      'INVALID_FLOW',
+      `@${decorator} was called as a legacy (experimental) decorator. cairn needs standard decorators: ` +
+        'remove "experimentalDecorators" from your tsconfig.json (tsx follows it).',
+    );
   }
-  if (!context.metadata) throw new TypeError(`@${decorator}: this runtime gives decorators no metadata object.`);
+  if (context.kind !== 'method' || context.static || context.private || typeof context.name !== 'string') {
+    const what = context.kind !== 'method' ? `a ${context.kind}` : context.static ? 'a static method' : 'a private method';
+    throw new CairnError(
+      'INVALID_FLOW',
+      `@${decorator} is on ${what}${typeof context.name === 'string' ? ` (${context.name})` : ''}; it can only decorate a public instance method of a flow class.`,
+    );
+  }
+  if (!context.metadata) throw new CairnError('INVALID_FLOW', `@${decorator}: this runtime gives decorators no metadata object.`);
   const steps = ownSteps(context.metadata as Meta);
   const entry = steps.get(context.name) ?? { name: context.name, decorators: {} };
   entry.decorators[decorator] = options;

@@ -8,7 +8,7 @@ import { checkFlowVisible, loadRun } from './lookup.js';
 import { getNamespace } from './namespace.js';
 import { parsePathspec } from './pathspec.js';
 import { Run } from './run.js';
-import { validateTags } from './tags.js';
+import { validateTags } from '../core/tags.js';
 
 export interface RunsOptions {
   /** Only runs that carry every one of these tags (user or system tags). */

@@ -7,7 +7,7 @@ import { loadRun, loadStep, loadTaskState, compareTaskIds, tagSetOf, toDate, typ
 import { getNamespace } from './namespace.js';
 import { parsePathspec } from './pathspec.js';
 import { Step } from './step.js';
-import { applyTagChange, validateTags, type TagChange } from './tags.js';
+import { applyTagChange, validateTags, type TagChange } from '../core/tags.js';
 import { Task } from './task.js';
 
 export class Run<F = unknown> {

@@ -3,13 +3,35 @@
  * cairn itself are left as a placeholder, which every machine replaces with its own cairn, so the
  * flow and the runtime share one module instance.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const CAIRN_PLACEHOLDER = '__cairn_runtime__';
 
 const runtimeUrl = new URL('../index.js', import.meta.url).href;
+/** Packages linked to different cairn installations get different files. */
+const runtimeTag = createHash('sha1').update(runtimeUrl).digest('hex').slice(0, 8);
+
+/** The file name of a code package materialized for this machine's cairn. */
+export function codeFileName(sha: string): string {
+  return `${sha}.${runtimeTag}.mjs`;
+}
+
+/**
+ * Where to materialize code packages for a flow: inside the flow's project
+ * (`<project>/node_modules/.cache/cairn`), so that the packages the flow imports resolve exactly as
+ * they do for the flow file; `fallback` when the flow has no node_modules above it.
+ */
+export function codeDirFor(flowFile: string, fallback: string): string {
+  for (let dir = dirname(flowFile); ; dir = dirname(dir)) {
+    if (statSync(join(dir, 'node_modules'), { throwIfNoEntry: false })?.isDirectory()) {
+      return join(dir, 'node_modules', '.cache', 'cairn');
+    }
+    if (dirname(dir) === dir) return fallback;
+  }
+}
 
 /** Rewrites the placeholder specifier to `url` (this machine's cairn entry module). */
 export function linkCodePackage(code: string, url: string = runtimeUrl): string {
@@ -22,11 +44,11 @@ export function unlinkCodePackage(code: string, url: string = runtimeUrl): strin
 }
 
 /**
- * Writes a code package to `<codeDir>/<sha>.mjs` (once; atomically) linked to this machine's cairn,
- * and returns its URL for `import()`.
+ * Writes a code package into `codeDir` (once; atomically) linked to this machine's cairn, and
+ * returns its URL for `import()`.
  */
 export function materializeCodePackage(code: string | (() => string), sha: string, codeDir: string): string {
-  const file = join(codeDir, `${sha}.mjs`);
+  const file = join(codeDir, codeFileName(sha));
   if (!existsSync(file)) {
     mkdirSync(codeDir, { recursive: true });
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { CairnError } from '../errors.js';
 import { CAIRN_PLACEHOLDER } from '../core/code-package.js';
@@ -37,6 +38,8 @@ export async function compileFlow(file: string): Promise<CompiledFlow> {
       target: 'node20',
       packages: 'external',
       sourcemap: 'inline',
+      // Stack traces point at the flow's own files, wherever the package is materialized.
+      sourceRoot: `${pathToFileURL(dirname(file)).href}/`,
       sourcesContent: false,
       logLevel: 'silent',
       metafile: true,

@@ -24,8 +24,8 @@ export interface ConsoleSink {
  * the next turn of the event loop and at exit.
  */
 export class BufferedConsole implements ConsoleSink {
-  private out: string[] = [];
-  private err: string[] = [];
+  /** Pending text, in the order it was printed, as runs of one stream. */
+  private pending: Array<{ stream: 'stdout' | 'stderr'; text: string[] }> = [];
   private scheduled = false;
 
   constructor(
@@ -46,7 +46,9 @@ export class BufferedConsole implements ConsoleSink {
   }
 
   private push(stream: 'stdout' | 'stderr', text: string): void {
-    (stream === 'stdout' ? this.out : this.err).push(text);
+    const last = this.pending[this.pending.length - 1];
+    if (last?.stream === stream) last.text.push(text);
+    else this.pending.push({ stream, text: [text] });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -55,7 +57,6 @@ export class BufferedConsole implements ConsoleSink {
 
   flush(): void {
     this.scheduled = false;
-    if (this.out.length) this.stdout.write(this.out.splice(0).join(''));
-    if (this.err.length) this.stderr.write(this.err.splice(0).join(''));
+    for (const run of this.pending.splice(0)) (run.stream === 'stdout' ? this.stdout : this.stderr).write(run.text.join(''));
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
-import { materializeCodePackage } from '../core/code-package.js';
+import { codeDirFor, codeFileName, materializeCodePackage } from '../core/code-package.js';
 import { declaredFlows, type FlowSpec } from '../authoring/flow-spec.js';
 import { stepsOf } from '../authoring/metadata.js';
 import type { FlowGraph, LintIssue } from '../graph/types.js';
@@ -43,7 +43,14 @@ function readSource(file: string): string {
 }
 
 async function importFlowClass(file: string, url: string): Promise<typeof FlowSpec> {
-  const exports = (await import(url)) as Record<string, unknown>;
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof CairnError) throw e;
+    const err = e as Error;
+    throw new CairnError('INVALID_FLOW', `Loading ${file} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`, { cause: e });
+  }
   const declared = declaredFlows.get(url);
   const classes = flowClassesIn(exports).filter((c) => c === declared || Object.values(exports).includes(c));
   if (classes.length === 0) {
@@ -74,7 +81,7 @@ function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string):
 export async function loadFlow(fileArg: string, options: LoadOptions): Promise<LoadedFlow> {
   const file = resolve(fileArg);
   const cached = options.cacheDir ? readFlowCache(options.cacheDir, file) : undefined;
-  const cachedCode = cached && join(options.codeDir, `${cached.codeSha}.mjs`);
+  const cachedCode = cached && join(options.codeDir, codeFileName(cached.codeSha));
   if (cached && cachedCode && existsSync(cachedCode) && (!options.flowClass || options.flowClass.name === cached.className)) {
     const url = pathToFileURL(cachedCode).href;
     const flowClass = options.flowClass ?? (await importFlowClass(file, url));
@@ -99,7 +106,7 @@ export async function loadFlow(fileArg: string, options: LoadOptions): Promise<L
   return { file, flowClass, code, codeSha, graph, issues };
 }
 
-/** The folders a store root gives the flow loader. */
-export function loaderDirs(root: string): { codeDir: string; cacheDir: string } {
-  return { codeDir: join(root, 'code'), cacheDir: join(root, 'cache', 'flows') };
+/** Where the flow loader keeps materialized code packages and its cache, for a flow and a store. */
+export function loaderDirs(flowFile: string, root: string): { codeDir: string; cacheDir: string } {
+  return { codeDir: codeDirFor(resolve(flowFile), join(root, 'code')), cacheDir: join(root, 'cache', 'flows') };
 }

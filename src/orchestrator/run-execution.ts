@@ -95,12 +95,14 @@ export class RunExecution {
   /** Tasks handed to the executor that have not started; at most `handOff`. */
   private unstarted = 0;
   private readonly handOff: number;
+  private readonly codeDir: string;
 
   constructor(private readonly s: ExecutionSetup) {
     this.flow = s.loaded.flowClass.name;
     this.scheduler = new Scheduler(s.loaded.graph);
     this.steps = new Map([...stepsOf(s.loaded.flowClass)].map(([name, d]) => [name, settingsOf(d.decorators)]));
     this.handOff = s.maxWorkers * 2;
+    this.codeDir = loaderDirs(s.loaded.file, s.config.root).codeDir;
   }
 
   private get stopping(): boolean {
@@ -194,7 +196,7 @@ export class RunExecution {
       ...task.key,
       attempt,
       code: { sha: this.codeSha, className: this.flow, sourceFile: s.loaded.file },
-      codeDir: loaderDirs(s.config.root).codeDir,
+      codeDir: this.codeDir,
       store: s.config,
       inputs: planned.parents,
       params: { flow: this.flow, runId: s.runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 },

@@ -4,8 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { unlinkCodePackage } from '../core/code-package.js';
+import { codeFileName, unlinkCodePackage } from '../core/code-package.js';
 import { currentUser } from '../core/identity.js';
+import { MAX_USER_TAGS, validateTags } from '../core/tags.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
 import { formatLintIssue } from '../graph/index.js';
 import { openArtifactStore, openMetadataStore, resolveStoreConfig, type StoreConfig } from '../storage/config.js';
@@ -52,7 +53,7 @@ function checkLimits(options: RunOptions): { maxWorkers: number; maxNumSplits: n
 
 /** Loads and validates the flow (lint errors reject with code LINT before anything is stored). */
 export async function prepareFlow(options: RunOptions, config: StoreConfig): Promise<LoadedFlow> {
-  const loaded = await loadFlow(options.flowFile, { ...loaderDirs(config.root), ...(options.flowClass ? { flowClass: options.flowClass } : {}) });
+  const loaded = await loadFlow(options.flowFile, { ...loaderDirs(options.flowFile, config.root), ...(options.flowClass ? { flowClass: options.flowClass } : {}) });
   if (loaded.issues.length) {
     throw new CairnError(
       'LINT',
@@ -67,7 +68,7 @@ async function storeCodePackage(loaded: LoadedFlow, artifacts: ArtifactStore, co
   const { code, codeSha } = loaded;
   if (code !== undefined) return artifacts.putBlob(Buffer.from(code));
   if ((await artifacts.hasBlobs([codeSha])).has(codeSha)) return codeSha;
-  const local = readFileSync(join(loaderDirs(config.root).codeDir, `${codeSha}.mjs`), 'utf8');
+  const local = readFileSync(join(loaderDirs(loaded.file, config.root).codeDir, codeFileName(codeSha)), 'utf8');
   const stored = await artifacts.putBlob(Buffer.from(unlinkCodePackage(local)));
   if (stored !== codeSha) {
     throw new CairnError('STORE', `The cached code package of ${loaded.file} does not match its address; delete ${config.root}/cache and run again.`);
@@ -75,16 +76,19 @@ async function storeCodePackage(loaded: LoadedFlow, artifacts: ArtifactStore, co
   return stored;
 }
 
+function systemTags(user: string): string[] {
+  return [`user:${user}`, 'runtime:node', `cairn_version:${VERSION}`, `node_version:${process.versions.node}`];
+}
+
 async function createRun(
   metadata: MetadataStore,
   run: { flow: string; user: string; tags: string[]; params: Record<string, unknown>; codeSha: string; originRunId?: string },
 ): Promise<string> {
-  const systemTags = [`user:${run.user}`, 'runtime:node', `cairn_version:${VERSION}`, `node_version:${process.versions.node}`];
   for (let tries = 0; ; tries++) {
     const runId = String(BigInt(newRunId()) + BigInt(tries));
     try {
       await metadata.createRun({
-        flow: run.flow, runId, user: run.user, createdAt: Date.now(), userTags: run.tags, systemTags,
+        flow: run.flow, runId, user: run.user, createdAt: Date.now(), userTags: run.tags, systemTags: systemTags(run.user),
         params: run.params, codePackage: run.codeSha, originRunId: run.originRunId ?? null,
       });
       return runId;
@@ -111,7 +115,10 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
         ? await prepare({ loaded, artifacts, metadata, reporter })
         : { parameters: { artifacts: {}, names: [], values: {} } };
       const codeSha = await storeCodePackage(loaded, artifacts, config);
-      const tags = [...new Set(options.tags ?? [])];
+      const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !systemTags(user).includes(t));
+      if (tags.length > MAX_USER_TAGS) {
+        throw new CairnError('INVALID_ARGUMENT', `A run can have at most ${MAX_USER_TAGS} user tags; ${tags.length} were given.`);
+      }
       const runId = await createRun(metadata, {
         flow: loaded.flowClass.name, user, tags, params: inputs.parameters.values, codeSha,
         ...(inputs.clones ? { originRunId: inputs.clones.originRunId } : {}),

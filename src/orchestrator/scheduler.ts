@@ -86,7 +86,10 @@ export class Scheduler {
       pending = { expected, arrived: [] };
       this.joins.set(key, pending);
     }
-    pending.arrived.push({ order: isForeach ? (inner?.index ?? 0) : pending.arrived.length, key: task.key });
+    // A foreach join's inputs come in split order; a static join's in the order its source lists
+    // the steps that lead to it, whichever finished first.
+    const order = isForeach ? (inner?.index ?? 0) : (this.graph.steps.get(join)?.in.indexOf(task.key.step) ?? 0);
+    pending.arrived.push({ order, key: task.key });
     if (pending.arrived.length < pending.expected) return undefined;
     this.joins.delete(key);
     const parents = pending.arrived.sort((a, b) => a.order - b.order).map((a) => a.key);

@@ -16,7 +16,11 @@ interface Slot {
   readonly: boolean;
 }
 
-export type Persisted = { name: string; info: ArtifactInfo } | { name: string; value: unknown };
+/**
+ * One artifact to persist: unchanged by hash (`info`), or a value to serialize; `was` is what an
+ * inherited value was stored as, so an unchanged value read and written back keeps its address.
+ */
+export type Persisted = { name: string; info: ArtifactInfo } | { name: string; value: unknown; was?: ArtifactInfo };
 
 export interface BindingOptions {
   step: string;
@@ -72,12 +76,19 @@ export class Binding {
     });
   }
 
-  /** True when `name` is set on the instance (inherited, merged or assigned; not a bare `x!: T` field). */
+  /**
+   * True when `name` is set on the instance: inherited, merged or assigned. A field that still holds
+   * what its initialiser gave it (or the `undefined` of a bare `x!: T`) is not set: merging or
+   * inheriting a value replaces it.
+   */
   has(name: string): boolean {
     if (this.slots.has(name)) return true;
     if (!Object.prototype.hasOwnProperty.call(this.instance, name)) return false;
-    const value = (this.instance as Record<string, unknown>)[name];
-    return !(value === undefined && this.initial.has(name) && this.initial.get(name) === undefined);
+    return !this.untouched(name);
+  }
+
+  private untouched(name: string): boolean {
+    return this.initial.has(name) && this.initial.get(name) === (this.instance as Record<string, unknown>)[name];
   }
 
   /** What to persist at the end of the task, by name. */
@@ -87,13 +98,13 @@ export class Binding {
       const slot = this.slots.get(name);
       const desc = Object.getOwnPropertyDescriptor(this.instance, name);
       if (slot && desc && desc.get) {
-        if (slot.dirty || !slot.info) out.push({ name, value: slot.value });
-        else out.push({ name, info: slot.info });
+        if (!slot.dirty && slot.info) out.push({ name, info: slot.info });
+        else out.push({ name, value: slot.value, ...(slot.info ? { was: slot.info } : {}) });
         continue;
       }
       const value = (this.instance as Record<string, unknown>)[name];
-      if (typeof value === 'function') continue;
-      if (value === undefined && this.initial.has(name) && this.initial.get(name) === undefined) continue;
+      // Arrow functions in field initialisers are helpers, not data; a function a step assigns is an error.
+      if (this.untouched(name) && (value === undefined || typeof value === 'function')) continue;
       out.push({ name, value });
     }
     return out;

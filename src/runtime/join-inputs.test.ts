@@ -379,15 +379,18 @@ describe('Binding', () => {
     const { store, instance, binding } = linearTask({ count: 3 });
     instance.count = 4;
     assert.equal(instance.count, 4);
-    assert.deepEqual(collected(binding), { count: { value: 4 } });
+    assert.deepEqual(collected(binding), { count: { value: 4, was: store.art(3) } });
     assert.deepEqual(store.loads, []);
   });
 
   test('persists an inherited object that the step read, so that changes made in place are kept', () => {
-    const { instance, binding } = linearTask({ items: [1, 2], meta: { a: 1 } });
+    const { store, instance, binding } = linearTask({ items: [1, 2], meta: { a: 1 } });
     (instance.items as number[]).push(3);
     void instance.meta;
-    assert.deepEqual(collected(binding), { items: { value: [1, 2, 3] }, meta: { value: { a: 1 } } });
+    assert.deepEqual(collected(binding), {
+      items: { value: [1, 2, 3], was: store.art([1, 2]) },
+      meta: { value: { a: 1 }, was: store.art({ a: 1 }) },
+    });
   });
 
   test('passes on by hash an inherited primitive that the step only read', () => {
@@ -412,7 +415,7 @@ describe('Binding', () => {
     );
     assert.equal(instance.alpha, 0.5);
     instance.x = 2;
-    assert.deepEqual(collected(binding), { alpha: { info: store.art(0.5) }, x: { value: 2 } });
+    assert.deepEqual(collected(binding), { alpha: { info: store.art(0.5) }, x: { value: 2, was: store.art(1) } });
   });
 
   test('lets inherited artifacts replace the values of field initialisers', () => {
@@ -455,15 +458,16 @@ describe('Binding', () => {
     assert.deepEqual(collected(binding), { count: { info: store.art(3) }, total: { value: 10 }, added: { value: { deep: [1] } } });
   });
 
-  test('skips own properties whose value is a function', () => {
+  test('skips functions that field initialisers set, but keeps a function a step assigns (so storing it fails)', () => {
     class Flow {
       helper = (n: number) => n + 1;
       kept = 1;
     }
     const instance = new Flow() as Flow & Record<string, unknown>;
     const { binding } = linearTask({}, instance);
-    instance.callback = () => 'no';
-    assert.deepEqual(collected(binding), { kept: { value: 1 } });
+    const callback = () => 'no';
+    instance.callback = callback;
+    assert.deepEqual(collected(binding), { kept: { value: 1 }, callback: { value: callback } });
   });
 
   test('drops an inherited artifact that the step deleted', () => {
@@ -472,16 +476,21 @@ describe('Binding', () => {
     assert.deepEqual(collected(binding), { kept: { info: store.art(2) } });
   });
 
-  test('knows which names are set: inherited, assigned or initialised', () => {
+  test('knows which names are set: inherited or assigned, but not fields still holding their initial value', () => {
     class Flow {
       field = 1;
+      changed = 1;
+      bare!: number;
     }
     const instance = new Flow() as Flow & Record<string, unknown>;
     const { binding } = linearTask({ inherited: 1 }, instance);
     instance.assigned = 2;
+    instance.changed = 5;
     assert.equal(binding.has('inherited'), true);
     assert.equal(binding.has('assigned'), true);
-    assert.equal(binding.has('field'), true);
+    assert.equal(binding.has('changed'), true);
+    assert.equal(binding.has('field'), false);
+    assert.equal(binding.has('bare'), false);
     assert.equal(binding.has('missing'), false);
   });
 });

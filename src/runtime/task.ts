@@ -2,7 +2,9 @@
  * Runs one task inside a worker process: builds a fresh flow instance, binds it to its inherited
  * artifacts, calls the step, checks its transition and persists what it assigned.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { CairnError } from '../errors.js';
+import { sha1Hex } from '../storage/hash.js';
 import { installHooks, type Transition } from '../authoring/task-hooks.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { setCurrent } from '../authoring/current.js';
@@ -113,6 +115,11 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
       continue;
     }
     const { bytes, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
+    if (item.was && sha1Hex(bytes) !== item.was.sha && unchanged(item.value, item.was, load, item.name)) {
+      // Read and written back unchanged, though V8 laid the bytes out differently: keep the address.
+      artifacts[item.name] = item.was;
+      continue;
+    }
     const sha = await store.putBlob(bytes);
     artifacts[item.name] = { sha, size: bytes.byteLength, type, encoding };
   }
@@ -139,6 +146,10 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     ...(result.foreach ? { foreach: result.foreach } : {}),
   });
   return result;
+}
+
+function unchanged(value: unknown, was: ArtifactInfo, load: (name: string, info: ArtifactInfo) => unknown, name: string): boolean {
+  return isDeepStrictEqual(value, load(name, was));
 }
 
 /** Runs the step with `current` describing the task and its `@environment` variables set. */

@@ -5,10 +5,10 @@ import { resolveStoreConfig } from '../../storage/config.js';
 
 type FlowArg = { file: string; flowClass?: typeof FlowSpec };
 
-const dirs = () => loaderDirs(resolveStoreConfig().root);
+const dirs = (file: string) => loaderDirs(file, resolveStoreConfig().root);
 
 export async function checkCommand(flow: FlowArg): Promise<number> {
-  const loaded = await loadFlow(flow.file, { ...dirs(), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
+  const loaded = await loadFlow(flow.file, { ...dirs(flow.file), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
   console.log('Validating your flow...');
   if (loaded.issues.length === 0) {
     console.log('    The graph looks good!');
@@ -20,7 +20,7 @@ export async function checkCommand(flow: FlowArg): Promise<number> {
 }
 
 export async function showCommand(flow: FlowArg): Promise<number> {
-  const loaded = await loadFlow(flow.file, { ...dirs(), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
+  const loaded = await loadFlow(flow.file, { ...dirs(flow.file), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
   console.log(renderGraph(loaded.graph));
   return 0;
 }

@@ -28,11 +28,11 @@ function usage(pattern: RegExp) {
 describe('parseArgs', () => {
   test('reads known options with their values, and flags as true', () => {
     const args = parseArgs(run, ['--run-id-file', 'id.txt', '--max-workers', '4', '--quiet']);
-    assert.deepEqual(args, { options: { 'run-id-file': 'id.txt', 'max-workers': 4, quiet: true }, positionals: [], help: false });
+    assert.deepEqual(args, { options: { 'run-id-file': 'id.txt', 'max-workers': 4, quiet: true }, positionals: [], help: false, extra: {} });
   });
 
   test('returns no options when none are given', () => {
-    assert.deepEqual(parseArgs(run, []), { options: {}, positionals: [], help: false });
+    assert.deepEqual(parseArgs(run, []), { options: {}, positionals: [], help: false, extra: {} });
   });
 
   test('reads --option=value, keeping any further = in the value', () => {

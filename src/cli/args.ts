@@ -20,12 +20,19 @@ export interface CommandSpec {
   options: OptionSpec[];
   /** How many positional arguments follow the flow file (max). */
   positionals?: number;
+  /**
+   * Options not in `options` are collected in `extra` (name → values given) instead of failing,
+   * for the command to check once it knows more (a flow's parameters).
+   */
+  extraOptions?: boolean;
 }
 
 export interface ParsedArgs {
   options: Record<string, string | number | boolean | string[] | undefined>;
   positionals: string[];
   help: boolean;
+  /** Options the command does not declare, when it accepts them (`extraOptions`). */
+  extra: Record<string, string[]>;
 }
 
 export function usageError(message: string): CairnError {
@@ -34,6 +41,7 @@ export function usageError(message: string): CairnError {
 
 export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
   const options: ParsedArgs['options'] = {};
+  const extra: ParsedArgs['extra'] = {};
   const positionals: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -49,6 +57,12 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = command.options.find((o) => o.name === name);
+    if (!spec && command.extraOptions) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? argv[++i]! : undefined;
+      if (value === undefined) throw usageError(`Option --${name} needs a value.`);
+      (extra[name] ??= []).push(value);
+      continue;
+    }
     if (!spec) {
       throw usageError(`Unknown option --${name} for \`${command.name}\`. Run \`cairn ${command.name} --help\` to see its options.`);
     }
@@ -67,7 +81,7 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
     if (spec.repeat) options[name] = [...((options[name] as string[] | undefined) ?? []), String(parsed)];
     else options[name] = parsed;
   }
-  return { options, positionals, help };
+  return { options, positionals, help, extra };
 }
 
 export function formatHelp(command: CommandSpec): string {

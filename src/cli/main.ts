@@ -4,7 +4,8 @@
  */
 import { isCairnError } from '../errors.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
-import { formatHelp, parseArgs, usageError, type CommandSpec, type ParsedArgs } from './args.js';
+import { formatHelp, parseArgs, usageError } from './args.js';
+import { commands } from './registry.js';
 import { VERSION } from '../version.js';
 
 export interface CliContext {
@@ -12,48 +13,6 @@ export interface CliContext {
   flowFile?: string;
   flowClass?: typeof FlowSpec;
 }
-
-interface Command extends CommandSpec {
-  run(args: ParsedArgs, flow: { file: string; flowClass?: typeof FlowSpec }): Promise<number>;
-}
-
-const commands: Command[] = [
-  {
-    name: 'run',
-    summary: 'Validate the flow, then run it. Exits 0 only if the run succeeded.',
-    usage: 'cairn run <flow.ts> [options]',
-    options: [
-      { name: 'run-id-file', kind: 'string', metavar: 'FILE', help: 'write the run id to FILE before the first task starts' },
-      { name: 'tag', kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
-      { name: 'max-workers', kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
-      { name: 'max-num-splits', kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
-    ],
-    async run(args, flow) {
-      const { runCommand } = await import('./commands/run.js');
-      return runCommand(args, flow);
-    },
-  },
-  {
-    name: 'check',
-    summary: "Validate the flow's graph; exits non-zero when it has problems.",
-    usage: 'cairn check <flow.ts>',
-    options: [],
-    async run(_args, flow) {
-      const { checkCommand } = await import('./commands/check.js');
-      return checkCommand(flow);
-    },
-  },
-  {
-    name: 'show',
-    summary: "Print the flow's graph: its steps, what each does next, and their docs.",
-    usage: 'cairn show <flow.ts>',
-    options: [],
-    async run(_args, flow) {
-      const { showCommand } = await import('./commands/check.js');
-      return showCommand(flow);
-    },
-  },
-];
 
 function topHelp(): string {
   return [

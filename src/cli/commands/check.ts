@@ -1,26 +1,41 @@
-import { loadFlow, loaderDirs } from '../../orchestrator/load-flow.js';
-import { formatLintIssue, renderGraph } from '../../graph/index.js';
-import type { FlowSpec } from '../../authoring/flow-spec.js';
-import { resolveStoreConfig } from '../../storage/config.js';
+import type { Command, FlowArg } from '../command.js';
 
-type FlowArg = { file: string; flowClass?: typeof FlowSpec };
+async function load(flow: FlowArg) {
+  const [{ loadFlow, loaderDirs }, { resolveStoreConfig }] = await Promise.all([
+    import('../../orchestrator/load-flow.js'),
+    import('../../storage/config.js'),
+  ]);
+  return loadFlow(flow.file, { ...loaderDirs(flow.file, resolveStoreConfig().root), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
+}
 
-const dirs = (file: string) => loaderDirs(file, resolveStoreConfig().root);
+export const check: Command = {
+  name: 'check',
+  summary: "Validate the flow's graph; exits non-zero when it has problems.",
+  usage: 'cairn check <flow.ts>',
+  options: [],
+  async run(_args, flow) {
+    const loaded = await load(flow);
+    const { formatLintIssue } = await import('../../graph/index.js');
+    console.log('Validating your flow...');
+    if (loaded.issues.length === 0) {
+      console.log('    The graph looks good!');
+      return 0;
+    }
+    console.error('Validity checker found an issue:');
+    for (const issue of loaded.issues) console.error(formatLintIssue(issue));
+    return 1;
+  },
+};
 
-export async function checkCommand(flow: FlowArg): Promise<number> {
-  const loaded = await loadFlow(flow.file, { ...dirs(flow.file), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
-  console.log('Validating your flow...');
-  if (loaded.issues.length === 0) {
-    console.log('    The graph looks good!');
+export const show: Command = {
+  name: 'show',
+  summary: "Print the flow's graph: its steps, what each does next, and their docs.",
+  usage: 'cairn show <flow.ts>',
+  options: [],
+  async run(_args, flow) {
+    const loaded = await load(flow);
+    const { renderGraph } = await import('../../graph/index.js');
+    console.log(renderGraph(loaded.graph));
     return 0;
-  }
-  console.error('Validity checker found an issue:');
-  for (const issue of loaded.issues) console.error(formatLintIssue(issue));
-  return 1;
-}
-
-export async function showCommand(flow: FlowArg): Promise<number> {
-  const loaded = await loadFlow(flow.file, { ...dirs(flow.file), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
-  console.log(renderGraph(loaded.graph));
-  return 0;
-}
+  },
+};

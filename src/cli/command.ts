@@ -1,0 +1,16 @@
+import type { FlowSpec } from '../authoring/flow-spec.js';
+import type { CommandSpec, ParsedArgs } from './args.js';
+
+/** The flow a command works on: its file, and its class when the file is the program. */
+export interface FlowArg {
+  file: string;
+  flowClass?: typeof FlowSpec;
+}
+
+/**
+ * One CLI command: its declaration (for parsing and `--help`) and what it does. `run` should import
+ * what it needs lazily, so that `cairn --help` and other commands start fast.
+ */
+export interface Command extends CommandSpec {
+  run(args: ParsedArgs, flow: FlowArg): Promise<number>;
+}

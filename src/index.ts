@@ -5,6 +5,9 @@ import './authoring/metadata.js';
 
 export { FlowSpec, type FlowClass } from './authoring/flow-spec.js';
 export { step } from './authoring/step.js';
+export { retry, catchError, timeout, environment, resources } from './authoring/decorators.js';
+export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions } from './authoring/decorators.js';
+export { current, type Current } from './authoring/current.js';
 export type { Inputs } from './authoring/inputs.js';
 export type { ForeachFrameView, MergeOptions } from './authoring/task-hooks.js';
 

@@ -27,6 +27,8 @@ interface Worker {
   ready: boolean;
   job?: Job;
   forkedAt: number;
+  /** Killed by us; gone as soon as its exit is seen, and never given another task. */
+  killed?: boolean;
 }
 
 function failure(message: string, type = 'WorkerDied'): ExecutionResult['outcome'] {
@@ -81,6 +83,7 @@ export class LocalPool implements Executor {
     for (const w of this.workers) {
       if (w.job !== job) continue;
       w.job = undefined;
+      w.killed = true;
       w.proc.kill('SIGKILL');
       job.resolve({ outcome: { ok: false, exception: reason }, logs: none(), pid: w.pid });
     }
@@ -113,7 +116,7 @@ export class LocalPool implements Executor {
   private pump(): void {
     for (const w of this.workers) {
       if (this.queue.length === 0) break;
-      if (w.ready && !w.job) this.start(w, this.queue.shift()!);
+      if (w.ready && !w.job && !w.killed) this.start(w, this.queue.shift()!);
     }
     // Judged once the current burst of submissions is queued and finished tasks are heard.
     if (!this.growScheduled && this.queue.length > 0) {

@@ -193,3 +193,17 @@ test('decorators with bad options fail when the flow loads, with a clear message
   );
   assert.match((await project.cli(['run', many])).stderr, /from 0 to 4; got 9/);
 });
+
+test('@catchError on a foreach step is rejected by the checker', async () => {
+  const file = flow(
+    'CatchForeachFlow',
+    `  @catchError() @step start() { this.items = [1]; this.next(this.each, { foreach: 'items' }); }
+  @step each() { this.next(this.join); }
+  @step join(inputs: Inputs) { this.next(this.end); }
+  @step end() {}`,
+    '  declare items: number[];',
+  );
+  const r = await project.cli(['check', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /CatchForeachFlow\.ts:\d+:\d+: Step \*start\* is a foreach and cannot have @catchError/);
+});

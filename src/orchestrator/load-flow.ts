@@ -68,14 +68,29 @@ async function importFlowClass(file: string, url: string): Promise<typeof FlowSp
   return classes[0]!;
 }
 
-/** Steps marked @step at run time that the source parser did not find. */
+/**
+ * Checks that need what decorators recorded at run time: steps the source parser did not find, and
+ * `@catchError` where it cannot work (a foreach or a switch must choose where to go; a failure
+ * gives it nothing to choose with).
+ */
 function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string): LintIssue[] {
-  return [...stepsOf(flowClass).keys()]
-    .filter((name) => !graph.steps.has(name))
-    .map((name) => ({
-      step: name,
-      message: `Step *${name}* is marked @step at run time but was not found in ${file}. Declare the flow's steps in the flow class in this file.`,
-    }));
+  const issues: LintIssue[] = [];
+  for (const [name, decoration] of stepsOf(flowClass)) {
+    const node = graph.steps.get(name);
+    if (!node) {
+      issues.push({
+        step: name,
+        message: `Step *${name}* is marked @step at run time but was not found in ${file}. Declare the flow's steps in the flow class in this file.`,
+      });
+    } else if ('catchError' in decoration.decorators && (node.type === 'foreach' || node.type === 'switch')) {
+      issues.push({
+        step: name,
+        loc: node.loc,
+        message: `Step *${name}* is a ${node.type} and cannot have @catchError: after a failure there is nothing to ${node.type === 'foreach' ? 'split over' : 'switch on'}. Move the risky work into a step before it, and put @catchError there.`,
+      });
+    }
+  }
+  return issues;
 }
 
 export async function loadFlow(fileArg: string, options: LoadOptions): Promise<LoadedFlow> {

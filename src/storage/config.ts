@@ -1,25 +1,57 @@
 /**
  * Where a project's data lives, and opening the stores from that description. `StoreConfig` is
- * plain JSON: the orchestrator sends it to worker processes, which open the same stores.
+ * plain JSON: the orchestrator sends its artifact part to worker processes, which open the same
+ * store.
  *
- * Resolution: `CAIRN_DATASTORE_ROOT` (a folder that holds the data directly); otherwise a `.cairn`
- * folder in the current folder or its nearest ancestor; otherwise `<cwd>/.cairn`, created only when
- * a store is opened for writing.
+ * The local folder: `CAIRN_DATASTORE_ROOT` when it is a path; otherwise a `.cairn` folder in the
+ * current folder or its nearest ancestor; otherwise `<cwd>/.cairn`, created only when a store is
+ * opened for writing. It holds the data of the local backends, and caches for the others.
+ *
+ * The backends (each setting from the environment first, then from `<local folder>/config.json` or
+ * the file `CAIRN_CONFIG` names, then the default):
+ * - artifacts: `CAIRN_DATASTORE` = `local` (default) or `s3`, with `CAIRN_DATASTORE_ROOT` =
+ *   `s3://bucket/prefix`; endpoint `CAIRN_S3_ENDPOINT` (or `AWS_ENDPOINT_URL_S3`,
+ *   `AWS_ENDPOINT_URL`), region `AWS_REGION` (default us-east-1); credentials from the standard
+ *   AWS variables and files, never from cairn's configuration.
+ * - metadata: `CAIRN_METADATA` = `sqlite` (default) or `postgres`, with `CAIRN_METADATA_URL`.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
 import type { ArtifactStore, MetadataStore } from './types.js';
 
-export type ArtifactStoreConfig = { kind: 'local'; root: string };
-export type MetadataStoreConfig = { kind: 'sqlite'; path: string };
+export type ArtifactStoreConfig =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Key prefix inside the bucket, without leading or trailing slash ('' for none). */
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      /** Local folder for the read cache of blobs. */
+      cacheDir: string;
+    };
+export type MetadataStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface StoreConfig {
-  /** The folder that holds the project's data (for messages, and for backends that keep files). */
+  /** The local folder: the project's data for local backends, caches for the others. */
   root: string;
   artifacts: ArtifactStoreConfig;
   metadata: MetadataStoreConfig;
+}
+
+/** Settings a config file may hold (environment variables override each). */
+export interface FileSettings {
+  datastore?: 'local' | 's3';
+  datastoreRoot?: string;
+  s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
+  metadata?: 'sqlite' | 'postgres';
+  metadataUrl?: string;
+  executor?: 'local' | 'queue';
+  redisUrl?: string;
 }
 
 export const DATASTORE_ROOT_ENV = 'CAIRN_DATASTORE_ROOT';
@@ -39,13 +71,73 @@ function findDatastore(start: string): string | undefined {
   }
 }
 
-/** Works out where the stores live; touches nothing on disk. */
+function invalidSetting(message: string): CairnError {
+  return new CairnError('INVALID_ARGUMENT', message);
+}
+
+/** The config file's settings: `CAIRN_CONFIG`, else `<local folder>/config.json`, else none. */
+export function readFileSettings(localRoot: string, env: NodeJS.ProcessEnv = process.env): FileSettings {
+  const named = env['CAIRN_CONFIG']?.trim();
+  const path = named ? resolve(named) : join(localRoot, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (named) throw invalidSetting(`CAIRN_CONFIG names ${path}, which cannot be read: ${(e as Error).message}.`);
+    return {};
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('it is not a JSON object');
+    return parsed as FileSettings;
+  } catch (e) {
+    throw invalidSetting(`The cairn config file ${path} is not valid: ${(e as Error).message}. It must be a JSON object.`);
+  }
+}
+
+/** Works out where the stores live; touches nothing on disk (but reads the config file). */
 export function resolveStoreConfig(opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): StoreConfig {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const env = opts.env ?? process.env;
-  const fromEnv = env[DATASTORE_ROOT_ENV]?.trim();
-  const root = fromEnv ? resolve(cwd, fromEnv) : (findDatastore(cwd) ?? join(cwd, DATASTORE_DIR));
-  return storeConfigAt(root);
+  const rootSetting = env[DATASTORE_ROOT_ENV]?.trim();
+  const remoteRoot = rootSetting?.startsWith('s3://') ? rootSetting : undefined;
+  const localRoot = rootSetting && !remoteRoot ? resolve(cwd, rootSetting) : (findDatastore(cwd) ?? join(cwd, DATASTORE_DIR));
+  const file = readFileSettings(localRoot, env);
+  const base = storeConfigAt(localRoot);
+
+  const datastore = env['CAIRN_DATASTORE']?.trim() || (remoteRoot ? 's3' : file.datastore) || 'local';
+  let artifacts: ArtifactStoreConfig = base.artifacts;
+  if (datastore === 's3') {
+    const url = remoteRoot ?? file.datastoreRoot;
+    const m = url ? /^s3:\/\/([^/]+)\/?(.*)$/.exec(url) : null;
+    if (!m) {
+      throw invalidSetting(`The s3 datastore needs ${DATASTORE_ROOT_ENV}=s3://bucket/prefix (got ${url ? JSON.stringify(url) : 'nothing'}).`);
+    }
+    const endpoint = env['CAIRN_S3_ENDPOINT']?.trim() || env['AWS_ENDPOINT_URL_S3']?.trim() || env['AWS_ENDPOINT_URL']?.trim() || file.s3?.endpoint;
+    const pathStyle = env['CAIRN_S3_FORCE_PATH_STYLE']?.trim();
+    artifacts = {
+      kind: 's3',
+      bucket: m[1]!,
+      prefix: m[2]!.replace(/^\/+|\/+$/g, ''),
+      ...(endpoint ? { endpoint } : {}),
+      region: env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || file.s3?.region || 'us-east-1',
+      forcePathStyle: pathStyle ? pathStyle !== 'false' && pathStyle !== '0' : (file.s3?.forcePathStyle ?? endpoint !== undefined),
+      cacheDir: join(localRoot, 'cache', 'blobs'),
+    };
+  } else if (datastore !== 'local') {
+    throw invalidSetting(`CAIRN_DATASTORE must be local or s3; got ${JSON.stringify(datastore)}.`);
+  }
+
+  const metadataUrl = env['CAIRN_METADATA_URL']?.trim() || file.metadataUrl;
+  const metadataKind = env['CAIRN_METADATA']?.trim() || file.metadata || (metadataUrl?.startsWith('postgres') ? 'postgres' : 'sqlite');
+  let metadata: MetadataStoreConfig = base.metadata;
+  if (metadataKind === 'postgres') {
+    if (!metadataUrl) throw invalidSetting('The postgres metadata store needs CAIRN_METADATA_URL=postgres://user@host:port/database.');
+    metadata = { kind: 'postgres', url: metadataUrl };
+  } else if (metadataKind !== 'sqlite') {
+    throw invalidSetting(`CAIRN_METADATA must be sqlite or postgres; got ${JSON.stringify(metadataKind)}.`);
+  }
+  return { root: localRoot, artifacts, metadata };
 }
 
 /** The configuration of the default backends over one folder. */

@@ -20,13 +20,20 @@ function project() {
   return dir;
 }
 
-/** Runs a command; returns wall ms and the peak RSS (VmHWM) of the process itself in MB. */
-function timed(cmd, argv, cwd, env = {}) {
+/**
+ * Runs a command; returns wall ms and the peak RSS (VmHWM) of the process itself in MB, and its
+ * stdout with `{ stdout: true }`. Rejects on a non-zero exit unless `{ fails: true }` (then it
+ * rejects on a zero exit).
+ */
+function timed(cmd, argv, cwd, env = {}, opts = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, argv, { cwd, env: { ...process.env, CAIRN_USER: 'bench', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const stdio = ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'];
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, CAIRN_USER: 'bench', ...env }, stdio });
     let hwm = 0;
     let stderr = '';
+    let stdout = '';
+    child.stdout?.on('data', (d) => (stdout += d));
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -38,8 +45,8 @@ function timed(cmd, argv, cwd, env = {}) {
     child.on('close', (code) => {
       clearInterval(poll);
       const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      else resolve({ ms, rssMb: hwm });
+      if ((code !== 0) !== Boolean(opts.fails)) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ ms, rssMb: hwm, stdout });
     });
   });
 }
@@ -68,6 +75,22 @@ export class Wide${n} extends FlowSpec {
 }
 Wide${n}.main(import.meta);
 `;
+}
+
+/** A 1000-way foreach whose join fails while BENCH_FAIL_JOIN is set. */
+function failingJoinFlow(n) {
+  return foreachFlow(n).replace('@step join(inputs: Inputs<Wide' + n + '>) {', `$&
+    if (process.env.BENCH_FAIL_JOIN) throw new Error('the join fails on purpose');`);
+}
+
+/** Milliseconds between the first console line matching `from` and the last matching `to`. */
+function span(stdout, from, to) {
+  const at = (line) => new Date(line.slice(0, 23).replace(' ', 'T')).getTime();
+  const lines = stdout.split('\n');
+  const first = lines.find((l) => from.test(l));
+  const last = lines.findLast((l) => to.test(l));
+  if (!first || !last) throw new Error(`no lines matching ${from} and ${to} in:\n${stdout.slice(0, 2000)}`);
+  return at(last) - at(first);
 }
 
 const results = [];
@@ -104,6 +127,25 @@ const cases = {
     const rs = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'wide.ts', '--max-num-splits', '10000'], dir));
     report('10,000-way foreach: wall time (median)', median(rs.map((r) => r.ms)) / 1000, 's', '-', `  [runs: ${n}]`);
     report('10,000-way foreach: orchestrator peak RSS (median)', median(rs.map((r) => r.rssMb)), 'MB', 500);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  async resume1000() {
+    const dir = project();
+    writeFileSync(join(dir, 'wide.ts'), failingJoinFlow(1000));
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const run = ['run', 'wide.ts', '--max-num-splits', '1000', '--run-id-file', 'origin.txt'];
+    await timed(cairn, run, dir, { BENCH_FAIL_JOIN: '1' }, { fails: true });
+    const origin = readFileSync(join(dir, 'origin.txt'), 'utf8');
+    const n = quick ? 3 : 9;
+    const rs = await repeat(n, () => timed(cairn, ['resume', 'wide.ts', '--origin-run-id', origin, '--max-num-splits', '1000'], dir, {}, { stdout: true }));
+    for (const r of rs) {
+      const clones = r.stdout.match(/Cloning previously run task /g)?.length ?? 0;
+      if (clones !== 1001) throw new Error(`resume cloned ${clones} tasks, not 1001`);
+    }
+    // From the first line resume prints (after the flow is loaded) to the last task cloned.
+    const clone = rs.map((r) => span(r.stdout, / Resuming run /, /Cloning previously run task /));
+    report('resume after a 1000-way foreach whose join failed: clone (median)', median(clone) / 1000, 's', 1, `  [runs: ${n}]`);
+    report('the same: cairn resume start to exit, join and end re-run (median)', median(rs.map((r) => r.ms)) / 1000, 's', '-', `  [runs: ${n}]`);
     rmSync(dir, { recursive: true, force: true });
   },
   async client() {

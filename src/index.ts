@@ -8,11 +8,13 @@ export { step } from './authoring/step.js';
 export { retry, catchError, timeout, environment, resources } from './authoring/decorators.js';
 export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions } from './authoring/decorators.js';
 export { current, type Current } from './authoring/current.js';
+export { Parameter, IncludeFile } from './authoring/parameter.js';
+export type { ParameterOptions, IncludeFileOptions, ParameterType, JsonValue } from './authoring/parameter.js';
 export type { Inputs } from './authoring/inputs.js';
 export type { ForeachFrameView, MergeOptions } from './authoring/task-hooks.js';
 
 export { Flow, Run, Step, Task, DataArtifact, namespace, getNamespace, defaultNamespace, useDatastore } from './client/index.js';
-export type { ArtifactsOf, RunsOptions, TaskGetOptions } from './client/index.js';
+export type { ArtifactsOf, RunsOptions, TaskGetOptions, TaskLogLine } from './client/index.js';
 
 export { registerSerializer, registerClass, type ArtifactSerializer } from './storage/codec.js';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CairnError } from '../errors.js';
-import { formatHelp, parseArgs, usageError, type CommandSpec } from './args.js';
+import { formatHelp, parseArgs, selectSubcommand, usageError, type CommandSpec } from './args.js';
 
 const run: CommandSpec = {
   name: 'run',
@@ -125,4 +125,50 @@ test('usageError makes an INVALID_ARGUMENT error with the message given', () => 
   assert.ok(e instanceof CairnError);
   assert.equal(e.code, 'INVALID_ARGUMENT');
   assert.equal(e.message, 'Which flow?');
+});
+
+describe('selectSubcommand', () => {
+  const tag: CommandSpec = {
+    name: 'tag',
+    summary: 'Change tags.',
+    usage: 'cairn tag <add|list> <flow.ts> [options]',
+    options: [],
+    subcommands: [
+      { name: 'add', summary: 'Add tags.', usage: 'cairn tag add <flow.ts> --run-id ID TAG [TAG ...]', options: [{ name: 'run-id', kind: 'string', help: 'the run' }], positionals: Infinity },
+      { name: 'list', summary: 'List tags.', usage: 'cairn tag list <flow.ts>', options: [{ name: 'all', kind: 'flag', help: 'every user' }] },
+    ],
+  };
+
+  test('takes the first argument as the subcommand, with its own options', () => {
+    const { spec, subcommand, argv } = selectSubcommand(tag, ['add', 'flow.ts', '--run-id', '7', 'a', 'b']);
+    assert.equal(subcommand, 'add');
+    assert.equal(spec.name, 'tag add');
+    const args = parseArgs(spec, argv);
+    assert.deepEqual(args.positionals, ['flow.ts', 'a', 'b']);
+    assert.equal(args.options['run-id'], '7');
+    assert.throws(() => parseArgs(spec, ['--all']), usage(/^Unknown option --all for `tag add`\. Run `cairn tag add --help`/));
+  });
+
+  test('returns a command without subcommands as it is', () => {
+    const r = selectSubcommand(run, ['flow.ts', '--quiet']);
+    assert.equal(r.spec, run);
+    assert.equal(r.subcommand, undefined);
+    assert.deepEqual(r.argv, ['flow.ts', '--quiet']);
+  });
+
+  test('refuses a missing or unknown subcommand, listing them', () => {
+    assert.throws(() => selectSubcommand(tag, []), usage(/^`tag` needs a subcommand first: add or list\. Usage: cairn tag <add\|list>/));
+    assert.throws(() => selectSubcommand(tag, ['--all']), usage(/needs a subcommand first/));
+    assert.throws(() => selectSubcommand(tag, ['flow.ts', 'add']), usage(/^Unknown subcommand "flow\.ts" for `tag`\. The subcommands are: add, list\.$/));
+  });
+
+  test('--help before the subcommand is the help of the command, which lists its subcommands', () => {
+    const { spec, argv } = selectSubcommand(tag, ['--help']);
+    assert.equal(spec, tag);
+    assert.equal(parseArgs(spec, argv).help, true);
+    const help = formatHelp(tag);
+    assert.match(help, /^Subcommands:$/m);
+    assert.match(help, /^ {2}add +Add tags\.$/m);
+    assert.match(help, /^ {2}list +List tags\.$/m);
+  });
 });

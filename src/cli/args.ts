@@ -25,7 +25,12 @@ export interface CommandSpec {
    * for the command to check once it knows more (a flow's parameters).
    */
   extraOptions?: boolean;
+  /** Words that choose what the command does (`tag add`), each with its own options and usage. */
+  subcommands?: SubcommandSpec[];
 }
+
+/** One subcommand: `name` is its word; `usage` shows the whole command line. */
+export type SubcommandSpec = Omit<CommandSpec, 'subcommands'>;
 
 export interface ParsedArgs {
   options: Record<string, string | number | boolean | string[] | undefined>;
@@ -33,10 +38,35 @@ export interface ParsedArgs {
   help: boolean;
   /** Options the command does not declare, when it accepts them (`extraOptions`). */
   extra: Record<string, string[]>;
+  /** The subcommand chosen, for a command that has subcommands. */
+  subcommand?: string;
 }
 
 export function usageError(message: string): CairnError {
   return new CairnError('INVALID_ARGUMENT', message);
+}
+
+/**
+ * For a command with subcommands, the one its first argument names, as a spec of its own (called
+ * `tag add` in messages), and the arguments after the word. `--help` before the word asks for the
+ * command's own help. A command without subcommands is returned as it is.
+ */
+export function selectSubcommand(
+  command: CommandSpec,
+  argv: readonly string[],
+): { spec: CommandSpec; subcommand?: string; argv: readonly string[] } {
+  const subs = command.subcommands;
+  if (!subs?.length) return { spec: command, argv };
+  const [word, ...rest] = argv;
+  if (word === '--help' || word === '-h') return { spec: command, argv };
+  const names = subs.map((s) => s.name);
+  const list = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  if (word === undefined || word.startsWith('-')) {
+    throw usageError(`\`${command.name}\` needs a subcommand first: ${list}. Usage: ${command.usage}.`);
+  }
+  const sub = subs.find((s) => s.name === word);
+  if (!sub) throw usageError(`Unknown subcommand ${JSON.stringify(word)} for \`${command.name}\`. The subcommands are: ${names.join(', ')}.`);
+  return { spec: { ...sub, name: `${command.name} ${sub.name}` }, subcommand: sub.name, argv: rest };
 }
 
 export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
@@ -92,6 +122,11 @@ export function formatHelp(command: CommandSpec): string {
       const left = `  --${o.name}${o.kind === 'flag' ? '' : ` ${o.metavar ?? o.kind.toUpperCase()}`}`;
       lines.push(`${left.padEnd(28)} ${o.help}${o.repeat ? ' (repeatable)' : ''}`);
     }
+  }
+  if (command.subcommands?.length) {
+    lines.push('', 'Subcommands:');
+    for (const s of command.subcommands) lines.push(`  ${s.name.padEnd(10)} ${s.summary}`);
+    lines.push('', `Run \`cairn ${command.name} <subcommand> --help\` for the options of a subcommand.`);
   }
   return lines.join('\n');
 }

@@ -13,4 +13,6 @@ export interface FlowArg {
  */
 export interface Command extends CommandSpec {
   run(args: ParsedArgs, flow: FlowArg): Promise<number>;
+  /** What `--help` adds when a flow file is given (`cairn run flow.ts --help`: its parameters). */
+  helpFor?(flow: FlowArg): Promise<string>;
 }

@@ -4,7 +4,7 @@
  */
 import { isCairnError } from '../errors.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
-import { formatHelp, parseArgs, usageError } from './args.js';
+import { formatHelp, parseArgs, selectSubcommand, usageError } from './args.js';
 import { commands } from './registry.js';
 import { VERSION } from '../version.js';
 
@@ -39,18 +39,22 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) throw usageError(`Unknown command ${JSON.stringify(name)}. The commands are: ${commands.map((c) => c.name).join(', ')}.`);
-  const args = parseArgs(command, rest);
+  const { spec, subcommand, argv: own } = selectSubcommand(command, rest);
+  const args = parseArgs(spec, own);
+  if (subcommand) args.subcommand = subcommand;
   if (args.help) {
-    console.log(formatHelp(command));
+    const flowFile = ctx.flowFile ?? args.positionals[0];
+    const flow = flowFile && command.helpFor ? await command.helpFor({ file: flowFile, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) }) : '';
+    console.log(flow ? `${formatHelp(spec)}\n\n${flow}` : formatHelp(spec));
     return 0;
   }
   let file = ctx.flowFile;
   if (!file) {
     file = args.positionals.shift();
-    if (!file) throw usageError(`Which flow? Give the flow file: ${command.usage}.`);
+    if (!file) throw usageError(`Which flow? Give the flow file: ${spec.usage}.`);
   }
-  if (args.positionals.length > (command.positionals ?? 0)) {
-    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${command.name}\`. Usage: ${command.usage}.`);
+  if (args.positionals.length > (spec.positionals ?? 0)) {
+    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${spec.name}\`. Usage: ${spec.usage}.`);
   }
   return command.run(args, { file, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) });
 }

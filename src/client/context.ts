@@ -42,6 +42,22 @@ export function clientContext(): Promise<ClientContext> {
   return opening;
 }
 
+const byRoot = new Map<string, Promise<ClientContext>>();
+
+/**
+ * The stores at `storeRoot`, opened once per process and kept apart from the default context (the
+ * runner reads the run it just executed here, whatever `useDatastore` says).
+ */
+export function contextAt(storeRoot: string): Promise<ClientContext> {
+  let ctx = byRoot.get(storeRoot);
+  if (!ctx) {
+    ctx = openContext(storeRoot);
+    byRoot.set(storeRoot, ctx);
+    ctx.catch(() => byRoot.delete(storeRoot));
+  }
+  return ctx;
+}
+
 async function openContext(storeRoot: string | undefined): Promise<ClientContext> {
   try {
     const cfg = storeRoot === undefined ? resolveStoreConfig() : storeConfigAt(storeRoot);

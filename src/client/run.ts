@@ -1,7 +1,7 @@
 /** `Run`: one run of a flow, its steps, its end task's data, and its mutable user tags. */
 import { NotFoundError } from '../errors.js';
 import type { RunRow, RunStatus, TaskRow } from '../storage/types.js';
-import { clientContext, storeCall, type ClientContext } from './context.js';
+import { clientContext, contextAt, storeCall, type ClientContext } from './context.js';
 import { dataView, type DataOf } from './data.js';
 import { loadRun, loadStep, loadTaskState, compareTaskIds, tagSetOf, toDate, type TagSet } from './lookup.js';
 import { getNamespace } from './namespace.js';
@@ -38,6 +38,15 @@ export class Run<F = unknown> {
   #row: RunRow;
   #tags: TagSet;
   #end: Promise<Task<F> | undefined> | undefined;
+
+  /**
+   * The run `flow/runId` in the store at `storeRoot`, whatever the current namespace and store (the
+   * runner returns the run it just executed this way).
+   */
+  static async at<F = unknown>(storeRoot: string, flow: string, runId: string): Promise<Run<F>> {
+    const ctx = await contextAt(storeRoot);
+    return new Run<F>(ctx, await loadRun(ctx, flow, runId, null));
+  }
 
   /** Built by `Flow` and `Run.get()`; not meant to be called directly. */
   constructor(ctx: ClientContext, row: RunRow) {

@@ -1,6 +1,7 @@
 /** `Task`: one task of a step, shown at one attempt, with its artifacts and captured output. */
 import type { ForeachFrame, TaskException } from '../core/types.js';
 import type { LogStream, TaskRecord } from '../storage/types.js';
+import { decodeLog, type DecodedLog } from '../storage/log-format.js';
 import { artifactFrom, DataArtifact } from './artifact.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
 import { dataView, type DataOf } from './data.js';
@@ -11,6 +12,14 @@ import { parsePathspec } from './pathspec.js';
 export interface TaskGetOptions {
   /** Show this attempt (0-based) instead of the latest successful one. */
   attempt?: number;
+}
+
+/** One line of a task's output (`task.loglines()`). */
+export interface TaskLogLine {
+  /** When the line began; undefined for output stored without times. */
+  at: Date | undefined;
+  /** The line, without its newline. */
+  text: string;
 }
 
 export class Task<F = unknown> {
@@ -96,11 +105,14 @@ export class Task<F = unknown> {
     return new Task<F>(ctx, state);
   }
 
-  /** The artifacts of the shown attempt, sorted by name; names starting with `_` are hidden. */
-  async artifacts(): Promise<DataArtifact[]> {
+  /**
+   * The artifacts of the shown attempt, sorted by name; names starting with `_` are hidden unless
+   * `private` is true.
+   */
+  async artifacts(options: { private?: boolean } = {}): Promise<DataArtifact[]> {
     const record = await this.#loadRecord();
     return Object.keys(record.artifacts)
-      .filter((name) => !name.startsWith('_'))
+      .filter((name) => options.private === true || !name.startsWith('_'))
       .sort()
       .map((name) => this.#artifactFrom(record, name));
   }
@@ -111,25 +123,44 @@ export class Task<F = unknown> {
     return this.#artifactFrom(record, name);
   }
 
-  /** What the shown attempt printed to stdout ('' if nothing was captured). */
-  stdout(): Promise<string> {
-    return this.#log('stdout');
+  /**
+   * What the shown attempt printed to stdout ('' if nothing was captured); for a task cloned by
+   * resume, what the task it was cloned from printed.
+   */
+  async stdout(): Promise<string> {
+    return (await this.#log('stdout')).text;
   }
 
-  /** What the shown attempt printed to stderr ('' if nothing was captured). */
-  stderr(): Promise<string> {
-    return this.#log('stderr');
+  /** What the shown attempt printed to stderr ('' if nothing was captured; see `stdout()` for clones). */
+  async stderr(): Promise<string> {
+    return (await this.#log('stderr')).text;
+  }
+
+  /**
+   * What the shown attempt printed on `stream`, line by line, each with the time it began (undefined
+   * for output stored without times). A running task's output so far is stored every second.
+   */
+  async loglines(stream: LogStream = 'stdout'): Promise<TaskLogLine[]> {
+    return (await this.#log(stream)).lines.map((l) => ({ at: l.at === undefined ? undefined : new Date(l.at), text: l.text }));
   }
 
   toString(): string {
     return `Task('${this.pathspec}')`;
   }
 
-  async #log(stream: LogStream): Promise<string> {
+  async #log(stream: LogStream): Promise<DecodedLog> {
     const { task, attempt, attemptRow } = this.#state;
-    if (!attemptRow) return '';
-    const bytes = await storeCall(`the ${stream} of ${this.pathspec}`, () => this.#ctx.artifacts.getLog(task, attempt, stream));
-    return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
+    if (!attemptRow) return decodeLog(undefined);
+    let bytes = await storeCall(`the ${stream} of ${this.pathspec}`, () => this.#ctx.artifacts.getLog(task, attempt, stream));
+    // A task cloned by resume printed nothing itself: show what the task it was cloned from printed.
+    for (let origin = task.originPathspec, hops = 0; !bytes && origin && hops < 100; hops++) {
+      const [flow, runId, step, taskId] = origin.split('/') as [string, string, string, string];
+      const row = await storeCall(`task ${origin}`, () => this.#ctx.metadata.getTask({ flow, runId, step, taskId }));
+      if (!row || row.doneAttempt === null) break;
+      bytes = await storeCall(`the ${stream} of ${origin}`, () => this.#ctx.artifacts.getLog(row, row.doneAttempt!, stream));
+      origin = row.originPathspec;
+    }
+    return decodeLog(bytes);
   }
 
   #loadRecord(): Promise<TaskRecord> {

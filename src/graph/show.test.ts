@@ -85,4 +85,14 @@ describe('renderGraph', () => {
     const src = `class F {\n  @step start() { this.next(this.end); }\n  @step end() {}\n}\n`;
     assert.equal(renderGraph(buildGraph(parseFlowSource(src, 'f.ts', 'F'))), 'Step *start*\n    ?\n    => end\n\nStep *end*\n    ?\n');
   });
+
+  test('lists the parameters after the flow doc and before the steps; none when there are none', () => {
+    const src = `/** Doc. */\nclass F {\n  @step start() { this.next(this.end); }\n  @step end() {}\n}\n`;
+    const graph = buildGraph(parseFlowSource(src, 'f.ts', 'F'));
+    assert.equal(
+      renderGraph(graph, { parameters: ['--alpha NUMBER  (number, default: 1)', '--name STRING  (string, required)'] }),
+      'Doc.\n\nParameters\n    --alpha NUMBER  (number, default: 1)\n    --name STRING  (string, required)\n\nStep *start*\n    ?\n    => end\n\nStep *end*\n    ?\n',
+    );
+    assert.equal(renderGraph(graph, { parameters: [] }), renderGraph(graph));
+  });
 });

@@ -26,8 +26,9 @@ function transitionLine(node: StepNode): string | undefined {
 }
 
 /**
- * Describes a flow: its doc comment, then every step in topological order with its decorators
- * other than `@step`, its doc comment (or `?`) and where it goes next:
+ * Describes a flow: its doc comment, its parameters (one line each, when given), then every step
+ * in topological order with its decorators other than `@step`, its doc comment (or `?`) and where
+ * it goes next:
  *
  * ```
  * @retry
@@ -36,9 +37,10 @@ function transitionLine(node: StepNode): string | undefined {
  *     => fe (foreach over xs)
  * ```
  */
-export function renderGraph(graph: FlowGraph): string {
+export function renderGraph(graph: FlowGraph, options: { parameters?: readonly string[] } = {}): string {
   const blocks: string[] = [];
   if (graph.doc !== undefined && graph.doc !== '') blocks.push(graph.doc);
+  if (options.parameters?.length) blocks.push(['Parameters', ...options.parameters.map((line) => INDENT + line)].join('\n'));
   for (const name of topologicalOrder(graph)) {
     const node = graph.steps.get(name);
     if (node === undefined) continue;

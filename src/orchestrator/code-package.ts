@@ -38,6 +38,9 @@ export async function compileFlow(file: string): Promise<CompiledFlow> {
       target: 'node20',
       packages: 'external',
       sourcemap: 'inline',
+      // A decorated class that names itself in its body (`TrainFlow.MAX_DEPTH`) is renamed
+      // `_TrainFlow` when decorators are lowered; keep its name, which is the flow's name.
+      keepNames: true,
       // Stack traces point at the flow's own files, wherever the package is materialized.
       sourceRoot: `${pathToFileURL(dirname(file)).href}/`,
       sourcesContent: false,

@@ -11,6 +11,16 @@ export function timestamp(at: number = Date.now()): string {
   );
 }
 
+/** A run-level line: `<timestamp> <text>`. */
+export function formatLine(text: string, at?: number): string {
+  return `${timestamp(at)} ${text}`;
+}
+
+/** A line about a task: `<timestamp> [<prefix>] <text>`. */
+export function formatTaskLine(prefix: string, text: string, at?: number): string {
+  return `${timestamp(at)} [${prefix}] ${text}`;
+}
+
 export interface ConsoleSink {
   /** A line without a timestamp (the banner before a run starts). */
   plain(text: string): void;
@@ -38,11 +48,11 @@ export class BufferedConsole implements ConsoleSink {
   }
 
   line(text: string, at?: number): void {
-    this.push('stdout', `${timestamp(at)} ${text}\n`);
+    this.push('stdout', `${formatLine(text, at)}\n`);
   }
 
   taskLine(prefix: string, text: string, stream: 'stdout' | 'stderr' = 'stdout', at?: number): void {
-    this.push(stream, `${timestamp(at)} [${prefix}] ${text}\n`);
+    this.push(stream, `${formatTaskLine(prefix, text, at)}\n`);
   }
 
   private push(stream: 'stdout' | 'stderr', text: string): void {

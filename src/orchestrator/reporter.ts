@@ -26,8 +26,8 @@ export interface RunSummary {
 }
 
 export interface RunReporter {
-  /** Before the run: the flow validated. */
-  validated(flow: string, user: string): void;
+  /** Before the run: the flow validated. `steps` are its steps in graph order. */
+  validated(flow: string, user: string, steps: readonly string[]): void;
   runStarting(runId: string): void;
   /** A free-form line (resume's progress, an interruption). */
   notice(text: string): void;
@@ -123,4 +123,14 @@ export class LogReporter implements RunReporter {
   flush(): void {
     this.out.flush();
   }
+}
+
+/** A reporter that shows nothing (the runner's default). */
+export function silentReporter(): RunReporter {
+  const nothing = (): void => {};
+  return {
+    validated: nothing, runStarting: nothing, notice: nothing, planned: nothing, taskStarting: nothing,
+    taskOutput: nothing, taskSplit: nothing, taskSucceeded: nothing, taskFailed: nothing, taskCloned: nothing,
+    runFinished: nothing, flush: nothing,
+  };
 }

@@ -81,6 +81,8 @@ export class RunExecution {
   private readonly scheduler: Scheduler;
   private readonly steps: Map<string, StepSettings>;
   private nextTaskId = 1;
+  /** Tasks of this run that are clones (`step/taskId`); resume clones a task only after its parents. */
+  private readonly cloned = new Set<string>([`${PARAMETERS_STEP}/${PARAMETERS_TASK_ID}`]);
   private active = 0;
   private failure: RunSummary['failure'];
   private endSucceeded = false;
@@ -182,7 +184,8 @@ export class RunExecution {
       chain: Promise.resolve(),
     };
     const clones = this.s.clones;
-    if (!clones) return this.attempt(task, 0);
+    // A task whose inputs were not all cloned runs on new inputs, so it runs rather than being cloned.
+    if (!clones || !planned.parents.every((p) => this.cloned.has(`${p.step}/${p.taskId}`))) return this.attempt(task, 0);
     clones
       .find(taskPlace(planned.step, planned.foreachStack, planned.iteration), planned.step)
       .then((found) => (found ? this.clone(task, found) : this.attempt(task, 0)))
@@ -338,6 +341,7 @@ export class RunExecution {
     const origin = taskPathspec(found.key);
     const now = Date.now();
     await this.s.artifacts.putTaskRecord(task.key, 0, found.record);
+    this.cloned.add(`${task.key.step}/${task.key.taskId}`);
     this.record(task, async () => {
       await this.s.metadata.createTask({
         ...task.key,

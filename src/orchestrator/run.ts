@@ -8,14 +8,16 @@ import { codeFileName, unlinkCodePackage } from '../core/code-package.js';
 import { currentUser } from '../core/identity.js';
 import { MAX_USER_TAGS, validateTags } from '../core/tags.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
-import { formatLintIssue } from '../graph/index.js';
+import { formatLintIssue, topologicalOrder } from '../graph/index.js';
 import { openArtifactStore, openMetadataStore, resolveStoreConfig, type StoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
 import { LocalPool } from './executors/local-pool.js';
 import { loadFlow, loaderDirs, type LoadedFlow } from './load-flow.js';
 import { newRunId } from './run-ids.js';
-import { LogReporter, type RunReporter, type RunSummary } from './reporter.js';
+import type { RunReporter, RunSummary } from './reporter.js';
+import { chooseReporter } from './progress-reporter.js';
 import { RunExecution, userFrames, type CloneSource } from './run-execution.js';
+import { parameterInputs, parameterProblems } from './parameters.js';
 import { VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -28,7 +30,10 @@ export interface RunOptions {
   runIdFile?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** How the run is shown; by default the live progress view on a terminal, else the plain log. */
   reporter?: RunReporter;
+  /** `false`: the plain log even on a terminal (`--no-progress`). */
+  progress?: boolean;
 }
 
 export type RunResult = RunSummary;
@@ -39,7 +44,10 @@ export interface RunInputs {
   clones?: CloneSource;
 }
 
-/** Prepares the inputs of a run once the flow is loaded and the stores are open. */
+/**
+ * Prepares the inputs of a run once the flow is loaded and the stores are open; without one, a run
+ * resolves its parameters from the environment and their defaults (`parameterInputs()`).
+ */
 export type PrepareInputs = (ctx: { loaded: LoadedFlow; artifacts: ArtifactStore; metadata: MetadataStore; reporter: RunReporter }) => Promise<RunInputs>;
 
 function checkLimits(options: RunOptions): { maxWorkers: number; maxNumSplits: number } {
@@ -51,14 +59,12 @@ function checkLimits(options: RunOptions): { maxWorkers: number; maxNumSplits: n
   return { maxWorkers, maxNumSplits };
 }
 
-/** Loads and validates the flow (lint errors reject with code LINT before anything is stored). */
+/** Loads and validates the flow (lint and parameter-definition errors reject with code LINT before anything is stored). */
 export async function prepareFlow(options: RunOptions, config: StoreConfig): Promise<LoadedFlow> {
   const loaded = await loadFlow(options.flowFile, { ...loaderDirs(options.flowFile, config.root), ...(options.flowClass ? { flowClass: options.flowClass } : {}) });
-  if (loaded.issues.length) {
-    throw new CairnError(
-      'LINT',
-      `Validity checker found an issue in ${loaded.flowClass.name}:\n${loaded.issues.map(formatLintIssue).join('\n')}`,
-    );
+  const issues = [...loaded.issues.map(formatLintIssue), ...parameterProblems(loaded.flowClass)];
+  if (issues.length) {
+    throw new CairnError('LINT', `Validity checker found an issue in ${loaded.flowClass.name}:\n${issues.join('\n')}`);
   }
   return loaded;
 }
@@ -105,15 +111,14 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
   const user = currentUser(options.env);
   const pool = new LocalPool({ maxWorkers: limits.maxWorkers });
   pool.warm();
-  const reporter = options.reporter ?? new LogReporter();
+  const reporter = options.reporter ?? chooseReporter({ env: options.env ?? process.env, progress: options.progress });
   try {
     const loaded = await prepareFlow(options, config);
-    reporter.validated(loaded.flowClass.name, user);
+    reporter.validated(loaded.flowClass.name, user, topologicalOrder(loaded.graph));
     const [artifacts, metadata] = await Promise.all([openArtifactStore(config), openMetadataStore(config, { create: true })]);
     try {
-      const inputs = prepare
-        ? await prepare({ loaded, artifacts, metadata, reporter })
-        : { parameters: { artifacts: {}, names: [], values: {} } };
+      const prepareInputs = prepare ?? parameterInputs({ ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
+      const inputs = await prepareInputs({ loaded, artifacts, metadata, reporter });
       const codeSha = await storeCodePackage(loaded, artifacts, config);
       const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !systemTags(user).includes(t));
       if (tags.length > MAX_USER_TAGS) {

@@ -1,34 +1,91 @@
 /**
  * Captures what a task prints. The worker's stdout and stderr writes are routed to the running
- * task: complete lines are forwarded as they come (for the console) and the whole text is kept
- * (for `logs` and the client).
+ * task: complete lines are forwarded as they come (for the console) and everything is kept, each
+ * line with the time it began (for `logs` and the client). `LogSaver` writes it to the store while
+ * the task runs and once when it ends.
  */
+import type { TaskKey } from '../core/types.js';
+import { LogWriter } from '../storage/log-format.js';
+import type { ArtifactStore } from '../storage/types.js';
+import type { TaskLogs } from './protocol.js';
+
 type Stream = 'stdout' | 'stderr';
 type Forward = (stream: Stream, lines: string[]) => void;
+const STREAMS = ['stdout', 'stderr'] as const;
 
 export class OutputCapture {
-  private readonly text: Record<Stream, string[]> = { stdout: [], stderr: [] };
-  private readonly partial: Record<Stream, string> = { stdout: '', stderr: '' };
+  private readonly logs: Record<Stream, LogWriter> = { stdout: new LogWriter(), stderr: new LogWriter() };
 
   constructor(private readonly forward: Forward) {}
 
   write(stream: Stream, chunk: string): void {
-    this.text[stream].push(chunk);
-    const joined = this.partial[stream] + chunk;
-    const parts = joined.split('\n');
-    this.partial[stream] = parts.pop() ?? '';
-    if (parts.length) this.forward(stream, parts);
+    const lines = this.logs[stream].write(chunk, Date.now());
+    if (lines.length) this.forward(stream, lines);
   }
 
-  /** Flushes an unterminated last line and returns everything printed on `stream`. */
-  finish(): Record<Stream, string> {
-    for (const s of ['stdout', 'stderr'] as const) {
-      if (this.partial[s]) {
-        this.forward(s, [this.partial[s]]);
-        this.partial[s] = '';
-      }
+  /** Grows whenever something is printed. */
+  get version(): number {
+    return this.logs.stdout.version + this.logs.stderr.version;
+  }
+
+  /** The stored form of each stream's output so far; undefined for a stream with none. */
+  snapshot(): Record<Stream, Uint8Array | undefined> {
+    const out = (s: Stream) => (this.logs[s].empty ? undefined : this.logs[s].encode());
+    return { stdout: out('stdout'), stderr: out('stderr') };
+  }
+
+  /** Forwards an unterminated last line and returns the stored form of everything printed. */
+  finish(): Record<Stream, Uint8Array | undefined> {
+    for (const s of STREAMS) {
+      const partial = this.logs[s].partial;
+      if (partial) this.forward(s, [partial]);
     }
-    return { stdout: this.text.stdout.join(''), stderr: this.text.stderr.join('') };
+    return this.snapshot();
+  }
+}
+
+/**
+ * Saves a running task's output to the store every `intervalMs` when something new was printed (so
+ * that `cairn logs` shows it while the task runs), and all of it when the task ends. Each save
+ * replaces the stored log atomically; saves never overlap, so the final one is the last.
+ */
+export class LogSaver {
+  private saved = 0;
+  private pending: Promise<unknown> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly capture: OutputCapture,
+    private readonly store: ArtifactStore,
+    private readonly task: TaskKey,
+    private readonly attempt: number,
+    intervalMs = 1000,
+  ) {
+    this.timer = setInterval(() => {
+      if (this.capture.version === this.saved) return;
+      // A failed save while running is not the task's failure; the final save reports its own.
+      this.pending = this.pending.then(() => this.save(this.capture.snapshot())).catch(() => undefined);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the periodic saves and saves everything; resolves to where each stream was stored. */
+  async finish(): Promise<TaskLogs> {
+    clearInterval(this.timer);
+    const text = this.capture.finish();
+    await this.pending;
+    return this.save(text);
+  }
+
+  private async save(text: Record<Stream, Uint8Array | undefined>): Promise<TaskLogs> {
+    const version = this.capture.version;
+    const logs: TaskLogs = { stdout: null, stderr: null };
+    for (const s of STREAMS) {
+      const bytes = text[s];
+      if (bytes) logs[s] = await this.store.putLog(this.task, this.attempt, s, bytes);
+    }
+    this.saved = version;
+    return logs;
   }
 }
 
@@ -36,7 +93,7 @@ let active: OutputCapture | undefined;
 
 /** Routes process.stdout / process.stderr writes to the active capture, once per process. */
 export function installCapture(): void {
-  for (const stream of ['stdout', 'stderr'] as const) {
+  for (const stream of STREAMS) {
     const target = process[stream];
     const original = target.write.bind(target);
     target.write = ((chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {

@@ -11,7 +11,7 @@ import { setCurrent } from '../authoring/current.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
 import { decodeArtifact, encodeArtifact } from '../storage/codec.js';
 import type { ArtifactInfo, ArtifactStore, TaskRecord } from '../storage/types.js';
-import type { TaskAttemptKey } from '../core/types.js';
+import type { ForeachFrame, TaskAttemptKey } from '../core/types.js';
 import { Binding } from './binding.js';
 import { makeInputs, mergeArtifacts } from './join-inputs.js';
 import { checkTransition, chooseCase, elementAt, splitCount } from './transition.js';
@@ -41,6 +41,31 @@ function loadList(store: ArtifactStore, sha: string, encoding = 'v8'): unknown {
   return list;
 }
 
+/** A remote store prefetches a join input's artifacts up to this size each, and this much in all. */
+const PREFETCH_BLOB_BYTES = 16 * 1024 * 1024;
+const PREFETCH_TOTAL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What a store without cheap synchronous reads fetches ahead, in parallel, before the step runs: the
+ * foreach lists this worker has not decoded yet, and a join's input artifacts, smallest first (a join
+ * over many inputs would otherwise fetch them one lazy read at a time). Other inherited artifacts
+ * are read lazily.
+ */
+function prefetchList(frames: readonly ForeachFrame[], inputs: readonly TaskRecord[]): string[] {
+  const shas = frames.map((f) => f.listSha).filter((sha) => !listCache.has(sha));
+  const seen = new Set(shas);
+  const infos = inputs.flatMap((r) => Object.values(r.artifacts)).filter((i) => i.size <= PREFETCH_BLOB_BYTES);
+  let budget = PREFETCH_TOTAL_BYTES;
+  for (const info of infos.sort((a, b) => a.size - b.size)) {
+    if (seen.has(info.sha)) continue;
+    if (info.size > budget) break;
+    budget -= info.size;
+    seen.add(info.sha);
+    shas.push(info.sha);
+  }
+  return shas;
+}
+
 /** A copy of a cached value, so that one task's changes never leak into another's. */
 function own<T>(v: T): T {
   return typeof v === 'object' && v !== null ? structuredClone(v) : v;
@@ -62,6 +87,7 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
   }
   const isJoin = spec.expected.type === 'join';
   const [paramsRecord, ...parents] = await Promise.all([spec.params, ...spec.inputs].map((k) => readRecord(store, k)));
+  if (store.prefetchBlobs) await store.prefetchBlobs(prefetchList(spec.foreachStack, isJoin ? parents : []));
   const paramNames = new Set(Object.keys(paramsRecord!.artifacts));
   const inherited = isJoin ? paramsRecord!.artifacts : parents[0]!.artifacts;
   const load = loader(store, spec.step);

@@ -4,7 +4,7 @@
  */
 import { openArtifactStore, type StoreConfig } from '../storage/config.js';
 import type { ArtifactStore } from '../storage/types.js';
-import { installCapture, OutputCapture, setActiveCapture } from './capture.js';
+import { installCapture, LogSaver, OutputCapture, setActiveCapture } from './capture.js';
 import { runTask } from './task.js';
 import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './protocol.js';
 import { toException } from './exception.js';
@@ -30,22 +30,21 @@ async function handle(spec: TaskSpec): Promise<void> {
   setActiveCapture(capture);
   const loop = performance.eventLoopUtilization();
   let outcome: TaskOutcome;
-  let store: ArtifactStore | undefined;
+  let saver: LogSaver | undefined;
   try {
-    store = await storeFor(spec.store);
+    const store = await storeFor(spec.store);
+    saver = new LogSaver(capture, store, spec, spec.attempt);
     outcome = await runTask(spec, store);
   } catch (e) {
     outcome = { ok: false, exception: toException(e) };
   } finally {
     setActiveCapture(undefined);
   }
-  const text = capture.finish();
-  const logs: TaskLogs = { stdout: null, stderr: null };
-  if (store) {
+  let logs: TaskLogs = { stdout: null, stderr: null };
+  if (!saver) capture.finish();
+  else {
     try {
-      for (const s of ['stdout', 'stderr'] as const) {
-        if (text[s]) logs[s] = await store.putLog(spec, spec.attempt, s, Buffer.from(text[s]));
-      }
+      logs = await saver.finish();
     } catch (e) {
       if (outcome.ok) outcome = { ok: false, exception: toException(e) };
     }

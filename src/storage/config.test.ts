@@ -89,9 +89,15 @@ describe('opening the stores', () => {
 
   it('rejects a store kind it does not know', async () => {
     const cfg = storeConfigAt(tempDir());
-    const bad = { ...cfg, metadata: { kind: 'postgres', url: 'x' } } as unknown as StoreConfig;
-    await rejectsWithCode(() => openMetadataStore(bad, { create: true }), 'INVALID_ARGUMENT', /postgres/);
-    const badArtifacts = { ...cfg, artifacts: { kind: 's3' } } as unknown as StoreConfig;
-    await rejectsWithCode(() => openArtifactStore(badArtifacts), 'INVALID_ARGUMENT', /s3/);
+    const bad = { ...cfg, metadata: { kind: 'mysql', url: 'x' } } as unknown as StoreConfig;
+    await rejectsWithCode(() => openMetadataStore(bad, { create: true }), 'INVALID_ARGUMENT', /mysql/);
+    const badArtifacts = { ...cfg, artifacts: { kind: 'gcs' } } as unknown as StoreConfig;
+    await rejectsWithCode(() => openArtifactStore(badArtifacts), 'INVALID_ARGUMENT', /gcs/);
+  });
+
+  it('rejects s3 settings without a usable bucket before any request', async () => {
+    const cfg = storeConfigAt(tempDir());
+    const noBucket = { ...cfg, artifacts: { kind: 's3', bucket: '', prefix: '', region: 'us-east-1', forcePathStyle: true, cacheDir: cfg.root } };
+    await rejectsWithCode(() => openArtifactStore(noBucket as StoreConfig), 'INVALID_ARGUMENT', /s3/, /bucket/);
   });
 });

@@ -178,6 +178,22 @@ export async function openArtifactStore(cfg: StoreConfig, opts: { create?: boole
       }
       return new LocalArtifactStore(a.root);
     }
+    case 's3': {
+      // Loaded on demand, so the AWS SDK loads only where S3 is used. Nothing is created here: the
+      // bucket must exist (a missing one rejects, saying so), and the read cache's folder is made
+      // on the first cached read, and, for readers (create: false), only inside an existing local folder.
+      const { S3ArtifactStore } = await import('./s3-artifact-store.js');
+      const { kind: _, cacheDir, ...settings } = a;
+      const useCache = opts.create !== false || isDirectory(cfg.root);
+      const store = new S3ArtifactStore({ ...settings, ...(useCache ? { cacheDir } : {}) });
+      try {
+        await store.checkBucket();
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      return store;
+    }
     default:
       throw unknownKind('artifact store', (a as { kind?: unknown }).kind);
   }
@@ -204,6 +220,12 @@ export async function openMetadataStore(cfg: StoreConfig, opts: { create: boolea
         if (e instanceof CairnError && e.code === 'NOT_FOUND') throw noData(cfg.root, e);
         throw e;
       }
+    }
+    case 'postgres': {
+      // Loaded on demand, so `pg` loads only where Postgres is used. With create: false, a database
+      // without the cairn schema rejects with NOT_FOUND and is left as it is.
+      const { PostgresMetadataStore } = await import('./postgres-metadata-store.js');
+      return PostgresMetadataStore.open(m.url, { create: opts.create });
     }
     default:
       throw unknownKind('metadata store', (m as { kind?: unknown }).kind);

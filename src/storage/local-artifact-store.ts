@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { isSha1Hex, sha1Hex } from './hash.js';
+import { checkAttempt, checkSegment, checkSha, logName } from './keys.js';
 import type { ArtifactStore, LogStream, TaskRecord } from './types.js';
 
 /** Distinguishes temporary files of this process from those of other processes and hosts. */
@@ -27,28 +28,6 @@ let tmpCounter = 0;
 
 function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined;
-}
-
-/** Path segments come from flow, step and task names: refuse anything that could leave the folder. */
-function checkSegment(what: string, s: string): string {
-  if (typeof s !== 'string' || s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s)) {
-    throw new CairnError('INVALID_ARGUMENT', `Invalid ${what} ${JSON.stringify(s)}: it must be a non-empty name without "/" or "\\".`);
-  }
-  return s;
-}
-
-function checkAttempt(attempt: number): number {
-  if (!Number.isSafeInteger(attempt) || attempt < 0) {
-    throw new CairnError('INVALID_ARGUMENT', `Invalid attempt ${String(attempt)}: attempts are integers from 0.`);
-  }
-  return attempt;
-}
-
-function checkSha(sha: string): string {
-  if (typeof sha !== 'string' || !isSha1Hex(sha)) {
-    throw new CairnError('INVALID_ARGUMENT', `Invalid blob address ${JSON.stringify(sha)}: expected 40 lowercase hex digits (a sha1).`);
-  }
-  return sha;
 }
 
 export class LocalArtifactStore implements ArtifactStore {
@@ -247,13 +226,6 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async close(): Promise<void> {}
-}
-
-function logName(attempt: number, stream: LogStream): string {
-  if (stream !== 'stdout' && stream !== 'stderr') {
-    throw new CairnError('INVALID_ARGUMENT', `Invalid log stream ${JSON.stringify(stream)}: expected "stdout" or "stderr".`);
-  }
-  return `${checkAttempt(attempt)}.${stream}.log`;
 }
 
 function fileExists(path: string): boolean {

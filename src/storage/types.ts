@@ -42,6 +42,12 @@ export interface ArtifactStore {
   getBlob(sha: string): Promise<Uint8Array>;
   /** Synchronous read, offered by stores that can (the local folder); used for lazy `this.x` reads. */
   getBlobSync?(sha: string): Uint8Array;
+  /**
+   * Offered by stores whose synchronous reads are slow (remote stores with a local cache): fetches
+   * these blobs ahead, in parallel, so that later `getBlobSync` calls are local. Best effort: a blob
+   * that cannot be fetched is left for the read that needs it to report.
+   */
+  prefetchBlobs?(shas: readonly string[]): Promise<void>;
   /** Which of these blobs exist. */
   hasBlobs(shas: readonly string[]): Promise<Set<string>>;
   /** Atomically writes (or replaces) the record of one task attempt. */

@@ -1,6 +1,7 @@
 import type { Command, FlowArg } from '../command.js';
 
-async function load(flow: FlowArg) {
+/** Loads (compiles, parses and lints) the flow a command works on. */
+export async function load(flow: FlowArg) {
   const [{ loadFlow, loaderDirs }, { resolveStoreConfig }] = await Promise.all([
     import('../../orchestrator/load-flow.js'),
     import('../../storage/config.js'),
@@ -15,27 +16,31 @@ export const check: Command = {
   options: [],
   async run(_args, flow) {
     const loaded = await load(flow);
-    const { formatLintIssue } = await import('../../graph/index.js');
+    const [{ formatLintIssue }, { parameterProblems }] = await Promise.all([import('../../graph/index.js'), import('../../orchestrator/parameters.js')]);
+    const issues = [...loaded.issues.map(formatLintIssue), ...parameterProblems(loaded.flowClass)];
     console.log('Validating your flow...');
-    if (loaded.issues.length === 0) {
+    if (issues.length === 0) {
       console.log('    The graph looks good!');
       return 0;
     }
     console.error('Validity checker found an issue:');
-    for (const issue of loaded.issues) console.error(formatLintIssue(issue));
+    for (const issue of issues) console.error(issue);
     return 1;
   },
 };
 
 export const show: Command = {
   name: 'show',
-  summary: "Print the flow's graph: its steps, what each does next, and their docs.",
+  summary: "Print the flow's parameters and graph: its steps, what each does next, and their docs.",
   usage: 'cairn show <flow.ts>',
   options: [],
   async run(_args, flow) {
     const loaded = await load(flow);
-    const { renderGraph } = await import('../../graph/index.js');
-    console.log(renderGraph(loaded.graph));
+    const [{ renderGraph }, { discoverParameters, describeParameters }] = await Promise.all([
+      import('../../graph/index.js'),
+      import('../../orchestrator/parameters.js'),
+    ]);
+    console.log(renderGraph(loaded.graph, { parameters: describeParameters(discoverParameters(loaded.flowClass).parameters) }));
     return 0;
   },
 };

@@ -8,6 +8,7 @@ export const runOptions: Command['options'] = [
   { name: 'tag', kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
   { name: 'max-workers', kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
   { name: 'max-num-splits', kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
+  { name: 'no-progress', kind: 'flag', help: 'print the plain log of every event, also on a terminal' },
 ];
 
 /** `RunOptions` from the shared options. */
@@ -20,6 +21,7 @@ export function runOptionsFrom(args: ParsedArgs, flow: { file: string; flowClass
     ...(o['max-workers'] !== undefined ? { maxWorkers: o['max-workers'] as number } : {}),
     ...(o['max-num-splits'] !== undefined ? { maxNumSplits: o['max-num-splits'] as number } : {}),
     ...(o['run-id-file'] ? { runIdFile: o['run-id-file'] as string } : {}),
+    ...(o['no-progress'] ? { progress: false } : {}),
   };
 }
 
@@ -30,13 +32,16 @@ export const command: Command = {
   options: runOptions,
   extraOptions: true,
   async run(args, flow) {
-    const { executeRun } = await import('../../orchestrator/run.js');
-    const extra = Object.keys(args.extra);
-    if (extra.length) {
-      const { usageError } = await import('../args.js');
-      throw usageError(`Unknown option --${extra[0]} for \`run\`. Run \`cairn run --help\` to see its options.`);
-    }
-    const result = await executeRun(runOptionsFrom(args, flow));
+    const [{ executeRun }, { parameterInputs }] = await Promise.all([
+      import('../../orchestrator/run.js'),
+      import('../../orchestrator/parameters.js'),
+    ]);
+    // Options that are not run's are the flow's parameters; unknown ones fail before anything runs.
+    const result = await executeRun(runOptionsFrom(args, flow), parameterInputs({ given: args.extra, commandOptions: runOptions.map((o) => o.name) }));
     return result.status === 'succeeded' ? 0 : 1;
+  },
+  async helpFor(flow) {
+    const { flowParametersHelp } = await import('./parameters-help.js');
+    return flowParametersHelp(flow);
   },
 };

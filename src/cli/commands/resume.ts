@@ -1,0 +1,35 @@
+import type { Command } from '../command.js';
+import { runOptions, runOptionsFrom } from './run.js';
+
+export const command: Command = {
+  name: 'resume',
+  summary: "Start a new run that clones the origin run's successful tasks and runs the rest (from STEP on, if given).",
+  usage: 'cairn resume <flow.ts> [STEP] [options]',
+  positionals: 1,
+  options: [
+    { name: 'origin-run-id', kind: 'string', metavar: 'ID', help: 'the run to resume (default: the latest run of the flow)' },
+    ...runOptions,
+  ],
+  // Collected only to say why they are refused: a flow's parameters cannot be given to resume.
+  extraOptions: true,
+  async run(args, flow) {
+    const extra = Object.keys(args.extra);
+    if (extra.length) {
+      const { usageError } = await import('../args.js');
+      throw usageError(
+        `Unknown option --${extra[0]} for \`resume\`. A resumed run keeps the parameter values of the run it resumes, ` +
+          'so parameters cannot be given; start a new run with `cairn run` to use other values. ' +
+          'Run `cairn resume --help` to see the options of resume.',
+      );
+    }
+    const { resumeRun } = await import('../../orchestrator/resume.js');
+    const [step] = args.positionals;
+    const origin = args.options['origin-run-id'] as string | undefined;
+    const result = await resumeRun({
+      ...runOptionsFrom(args, flow),
+      ...(step !== undefined ? { step } : {}),
+      ...(origin !== undefined ? { originRunId: origin } : {}),
+    });
+    return result.status === 'succeeded' ? 0 : 1;
+  },
+};

@@ -1,0 +1,143 @@
+import type { Command } from '../command.js';
+import type { SubcommandSpec, ParsedArgs } from '../args.js';
+import { usageError } from '../args.js';
+import type { Run } from '../../client/index.js';
+
+const runId = { name: 'run-id', kind: 'string', metavar: 'ID', help: 'the run to change' } as const;
+const DEFAULT_LIMIT = 10;
+
+const subcommands: SubcommandSpec[] = [
+  {
+    name: 'add',
+    summary: 'Add user tags to a run.',
+    usage: 'cairn tag add <flow.ts> --run-id ID TAG [TAG ...]',
+    options: [runId],
+    positionals: Infinity,
+  },
+  {
+    name: 'remove',
+    summary: 'Remove user tags from a run (system tags cannot be removed).',
+    usage: 'cairn tag remove <flow.ts> --run-id ID TAG [TAG ...]',
+    options: [runId],
+    positionals: Infinity,
+  },
+  {
+    name: 'replace',
+    summary: 'Remove some user tags of a run, then add others, in one change.',
+    usage: 'cairn tag replace <flow.ts> --run-id ID --remove TAG --add TAG',
+    options: [
+      runId,
+      { name: 'remove', kind: 'string', repeat: true, metavar: 'TAG', help: 'a user tag to remove' },
+      { name: 'add', kind: 'string', repeat: true, metavar: 'TAG', help: 'a user tag to add' },
+    ],
+  },
+  {
+    name: 'list',
+    summary: "List the tags of the flow's newest runs, or of the runs given.",
+    usage: 'cairn tag list <flow.ts> [--run-id ID] [--all] [--hide-system-tags] [--limit N]',
+    options: [
+      { name: 'run-id', kind: 'string', repeat: true, metavar: 'ID', help: 'list this run (any user) instead of the newest runs' },
+      { name: 'all', kind: 'flag', help: "include other users' runs (every namespace)" },
+      { name: 'hide-system-tags', kind: 'flag', help: 'show only user tags' },
+      { name: 'limit', kind: 'int', metavar: 'N', help: `list at most N runs (default ${DEFAULT_LIMIT})` },
+    ],
+  },
+];
+
+export const command: Command = {
+  name: 'tag',
+  summary: 'Add, remove, replace or list the user tags of runs.',
+  usage: 'cairn tag <add|remove|replace|list> <flow.ts> [options]',
+  options: [],
+  subcommands,
+  async run(args, flow) {
+    const { openFlow, findRun } = await import('../inspect/target.js');
+    if (args.subcommand === 'list') return list(args, await openFlow(flow), flow.file);
+    const { validateTags } = await import('../../core/tags.js');
+    const sub = `tag ${args.subcommand ?? ''}`;
+    const usage = subcommands.find((s) => s.name === args.subcommand)?.usage ?? command.usage;
+    const id = args.options['run-id'] as string | undefined;
+    if (id === undefined || id === '') throw usageError(`\`${sub}\` needs the run: --run-id ID. Usage: ${usage}.`);
+    let remove: string[] = [];
+    let add: string[] = [];
+    if (args.subcommand === 'replace') {
+      remove = validateTags((args.options['remove'] as string[] | undefined) ?? [], sub);
+      add = validateTags((args.options['add'] as string[] | undefined) ?? [], sub);
+      if (remove.length + add.length === 0) throw usageError(`\`${sub}\` needs tags: --remove TAG and/or --add TAG. Usage: ${usage}.`);
+    } else {
+      const tags = validateTags(args.positionals, sub);
+      if (tags.length === 0) throw usageError(`\`${sub}\` needs at least one TAG. Usage: ${usage}.`);
+      if (args.subcommand === 'add') add = tags;
+      else remove = tags;
+    }
+
+    const run = await findRun(await openFlow(flow), id, flow.file);
+    const before = new Set(run.userTags);
+    if (args.subcommand === 'add') await run.addTags(add);
+    else if (args.subcommand === 'remove') await run.removeTags(remove);
+    else await run.replaceTags(remove, add);
+    const system = new Set(run.systemTags);
+    for (const t of add) {
+      if (system.has(t)) process.stderr.write(`'${t}' is a system tag of ${run.pathspec}; it was not added as a user tag.\n`);
+    }
+    for (const t of remove) {
+      if (!before.has(t) && !add.includes(t)) process.stderr.write(`${run.pathspec} had no user tag '${t}'; nothing to remove.\n`);
+    }
+    process.stdout.write(await tagBlock(run, false));
+    return 0;
+  },
+};
+
+async function list(args: ParsedArgs, flowName: string, file: string): Promise<number> {
+  const o = args.options;
+  const hide = o['hide-system-tags'] === true;
+  const limit = (o['limit'] as number | undefined) ?? DEFAULT_LIMIT;
+  if (limit < 1) throw usageError(`--limit must be a whole number of at least 1; got ${limit}.`);
+  const ids = o['run-id'] as string[] | undefined;
+  const { findRun } = await import('../inspect/target.js');
+  if (ids) {
+    if (o['all'] || o['limit'] !== undefined) throw usageError('`tag list --run-id` lists the runs given; leave out --all and --limit.');
+    const blocks = [];
+    for (const id of ids) blocks.push(await tagBlock(await findRun(flowName, id, file), hide));
+    process.stdout.write(blocks.join('\n'));
+    return 0;
+  }
+  const [{ Flow, defaultNamespace, namespace }, { NotFoundError }] = await Promise.all([
+    import('../../client/index.js'),
+    import('../../errors.js'),
+  ]);
+  const ns = o['all'] ? namespace(null) : defaultNamespace();
+  let f;
+  try {
+    f = await Flow.get(flowName);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'NOT_FOUND') throw new NotFoundError(`The store has no run of ${flowName} (defined in ${file}) yet. Run it first: cairn run ${file}.`);
+    if (code === 'NAMESPACE_MISMATCH') {
+      throw new NotFoundError(`${flowName} has no run in namespace ${ns}. Add --all to list the runs of every user.`);
+    }
+    throw e;
+  }
+  const blocks: string[] = [];
+  let more = false;
+  for await (const run of f.runs({ pageSize: Math.min(limit + 1, 100) })) {
+    if (blocks.length === limit) {
+      more = true;
+      break;
+    }
+    blocks.push(await tagBlock(run, hide));
+  }
+  process.stdout.write(blocks.join('\n'));
+  const where = ns === null ? 'of every user' : `in namespace ${ns}`;
+  if (more) process.stderr.write(`The ${limit} newest runs of ${flowName} ${where} are shown; use --limit N to see more.\n`);
+  return 0;
+}
+
+/** A run and its tags: `Flow/run (status, started ... by user)`, then its user and system tags. */
+async function tagBlock(run: Run, hideSystem: boolean): Promise<string> {
+  const { timestamp } = await import('../../orchestrator/console.js');
+  const lines = [`${run.pathspec} (${run.status}, started ${timestamp(run.createdAt.getTime())} by ${run.user})`];
+  lines.push(`    user tags:   ${run.userTags.join(', ') || '(none)'}`);
+  if (!hideSystem) lines.push(`    system tags: ${[...run.systemTags].sort().join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,33 @@
+/** How `dump` prints artifact values: readable, bounded, and large values summarised. */
+import { inspect } from 'node:util';
+
+/** Values whose stored size is above this many bytes are summarised (`dump --max-value-size`). */
+export const DEFAULT_MAX_VALUE_SIZE = 1000;
+
+/** A byte count for people: `812 B`, `1.5 kB`, `8.0 MB`, `1.2 GB` (powers of 1000). */
+export function formatSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** What `dump` shows instead of a large value: `<Float64Array, 8.0 MB>`. */
+export function summarize(type: string, size: number): string {
+  return `<${type}, ${formatSize(size)}>`;
+}
+
+/** A value as text: `util.inspect` without colours, nested up to 6 levels, long lists cut. */
+export function renderValue(value: unknown): string {
+  return inspect(value, { colors: false, depth: 6, maxArrayLength: 100, maxStringLength: 10_000, breakLength: 100 });
+}
+
+/** `name: value`, with the lines of a value that spans several lines indented under the name. */
+export function artifactLine(name: string, rendered: string): string {
+  return `${name}: ${rendered.split('\n').join('\n  ')}`;
+}

@@ -1,0 +1,166 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { defineIncludeFile, defineParameter, type IncludeFileOptions, type ParameterOptions } from '../authoring/parameter.js';
+import { envVarName, parseParameterText, resolveParameters, splitList, type FlowParameter } from './parameter-values.js';
+
+function param(name: string, options: ParameterOptions = {}, field = name.replace(/-/g, '_')): FlowParameter {
+  return { ...defineParameter(name, options), field };
+}
+
+function file(name: string, options: IncludeFileOptions = {}): FlowParameter {
+  return { ...defineIncludeFile(name, options), field: name };
+}
+
+function values(params: FlowParameter[], given: Record<string, string[]> = {}, env: NodeJS.ProcessEnv = {}, cwd?: string) {
+  return Object.fromEntries(resolveParameters('TrainFlow', params, { given, env, ...(cwd ? { cwd } : {}) }).map((r) => [r.param.field, r.value]));
+}
+
+function fails(params: FlowParameter[], given: Record<string, string[]>, env: NodeJS.ProcessEnv, message: string): void {
+  assert.throws(
+    () => resolveParameters('TrainFlow', params, { given, env }),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'INVALID_ARGUMENT');
+      assert.equal(e.message, message);
+      return true;
+    },
+  );
+}
+
+test('the environment variable is CAIRN_RUN_ and the name in upper case, with - as _', () => {
+  assert.equal(envVarName('alpha'), 'CAIRN_RUN_ALPHA');
+  assert.equal(envVarName('num-epochs'), 'CAIRN_RUN_NUM_EPOCHS');
+  assert.equal(envVarName('learningRate'), 'CAIRN_RUN_LEARNINGRATE');
+});
+
+test('the command line wins over the environment, which wins over the default', () => {
+  const alpha = [param('alpha', { default: 0.01 })];
+  assert.deepEqual(values(alpha, { alpha: ['0.5'] }, { CAIRN_RUN_ALPHA: '0.2' }), { alpha: 0.5 });
+  assert.deepEqual(values(alpha, {}, { CAIRN_RUN_ALPHA: '0.2' }), { alpha: 0.2 });
+  assert.deepEqual(values(alpha, {}, {}), { alpha: 0.01 });
+  const sources = resolveParameters('F', alpha, { given: {}, env: { CAIRN_RUN_ALPHA: '1' } }).map((r) => r.source);
+  assert.deepEqual(sources, ['env']);
+});
+
+test('text becomes a value of the parameter type', () => {
+  const p = [
+    param('n', { type: 'number' }),
+    param('flag', { type: 'boolean' }),
+    param('off', { type: 'boolean', default: true }),
+    param('cfg', { type: 'json' }),
+    param('s'),
+    param('labels', { separator: ',' }),
+  ];
+  const got = values(p, { n: ['-1e-3'], flag: ['yes'], off: ['False'], cfg: ['{"depth": [1, 2]}'], s: ['  spaced  '], labels: ['a, b ,c'] });
+  assert.deepEqual(got, { n: -0.001, flag: true, off: false, cfg: { depth: [1, 2] }, s: '  spaced  ', labels: ['a', 'b', 'c'] });
+});
+
+test('a list default is split like a given value; empty text is an empty list', () => {
+  assert.deepEqual(values([param('labels', { default: 'a,b', separator: ',' })]), { labels: ['a', 'b'] });
+  assert.deepEqual(splitList('', ','), []);
+  assert.deepEqual(splitList('x|y', '|'), ['x', 'y']);
+});
+
+test('an optional parameter without a default is undefined, shown as null', () => {
+  const [r] = resolveParameters('F', [param('note')], { given: {}, env: {} });
+  assert.equal(r!.value, undefined);
+  assert.equal(r!.display, null);
+  assert.equal(r!.source, 'none');
+});
+
+test('wrong types name the parameter, where the value came from and the expected type', () => {
+  fails([param('alpha', { default: 0.01 })], { alpha: ['abc'] }, {}, "--alpha expects a number; got 'abc'.");
+  fails([param('alpha', { default: 0.01 })], {}, { CAIRN_RUN_ALPHA: 'abc' }, "CAIRN_RUN_ALPHA (for --alpha) expects a number; got 'abc'.");
+  fails([param('n', { type: 'number' })], { n: [''] }, {}, "--n expects a number; got ''.");
+  fails([param('n', { type: 'number' })], { n: ['Infinity'] }, {}, "--n expects a number; got 'Infinity'.");
+  fails([param('flag', { default: false })], { flag: ['maybe'] }, {}, "--flag expects a boolean (true or false); got 'maybe'.");
+  assert.throws(() => values([param('config', { type: 'json' })], { config: ['{depth: 3}'] }), {
+    code: 'INVALID_ARGUMENT',
+    message: /^--config expects JSON; got '\{depth: 3\}' \(.+\)\.$/,
+  });
+});
+
+test('a missing required value says how to give it', () => {
+  fails([param('dataset', { required: true })], {}, {}, '--dataset is required: give --dataset VALUE or set CAIRN_RUN_DATASET.');
+  fails([file('data', { required: true })], {}, {}, '--data is required: give --data PATH or set CAIRN_RUN_DATA.');
+  assert.deepEqual(values([param('dataset', { required: true })], {}, { CAIRN_RUN_DATASET: 's3://x' }), { dataset: 's3://x' });
+});
+
+test('an unknown option lists the flow parameters and suggests a close one', () => {
+  const p = [param('alpha', { default: 1 }), param('dataset')];
+  fails(
+    p,
+    { alpah: ['3'] },
+    {},
+    'Unknown option --alpah for `run`. Did you mean --alpha? The parameters of TrainFlow are: --alpha, --dataset. ' +
+      'Run `cairn run <flow.ts> --help` to see them with the options of run.',
+  );
+  assert.throws(() => values(p, { Alpha: ['3'] }), { message: /^Unknown option --Alpha for `run`\. Did you mean --alpha\?/ });
+  assert.throws(() => values(p, { banana: ['3'] }), { message: /^Unknown option --banana for `run`\. The parameters of TrainFlow are: --alpha, --dataset\./ });
+  fails([], { x: ['1'] }, {}, 'Unknown option --x for `run`. TrainFlow has no parameters; run `cairn run --help` to see the options of run.');
+  assert.throws(() => resolveParameters('TrainFlow', [], { given: { 'max-wrokers': ['3'] }, env: {}, commandOptions: ['tag', 'max-workers'] }), {
+    message: 'Unknown option --max-wrokers for `run`. Did you mean --max-workers? TrainFlow has no parameters; run `cairn run --help` to see the options of run.',
+  });
+});
+
+test('a parameter given twice is refused', () => {
+  fails([param('alpha', { default: 1 })], { alpha: ['1', '2'] }, {}, '--alpha was given 2 times; give it once.');
+});
+
+test('every problem is reported at once', () => {
+  fails(
+    [param('alpha', { default: 1 }), param('dataset', { required: true })],
+    { alpha: ['x'], beta: ['2'] },
+    {},
+    'The parameters of TrainFlow have 3 problems:\n' +
+      '  Unknown option --beta for `run`. The parameters of TrainFlow are: --alpha, --dataset. Run `cairn run <flow.ts> --help` to see them with the options of run.\n' +
+      "  --alpha expects a number; got 'x'.\n" +
+      '  --dataset is required: give --dataset VALUE or set CAIRN_RUN_DATASET.',
+  );
+});
+
+test('IncludeFile reads the file relative to the working folder: text or bytes; the display is the path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-params-'));
+  try {
+    writeFileSync(join(dir, 'data.csv'), 'x,y\n1,2\n');
+    writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 255, 1]));
+    writeFileSync(join(dir, 'latin.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    const p = [file('data', { default: 'data.csv' }), file('blob', { isText: false }), file('latin', { encoding: 'latin1' }), file('none')];
+    const resolved = resolveParameters('F', p, { given: { blob: ['blob.bin'] }, env: { CAIRN_RUN_LATIN: join(dir, 'latin.txt') }, cwd: dir });
+    const [data, blob, latin, none] = resolved;
+    assert.equal(data!.value, 'x,y\n1,2\n');
+    assert.equal(data!.display, 'data.csv');
+    assert.ok(Buffer.isBuffer(blob!.value));
+    assert.deepEqual([...(blob!.value as Buffer)], [0, 255, 1]);
+    assert.equal(blob!.display, 'blob.bin');
+    assert.equal(latin!.value, 'café');
+    assert.deepEqual([none!.value, none!.display], [undefined, null]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file that cannot be read is an error that names the file and where the path came from', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-params-'));
+  try {
+    assert.throws(
+      () => resolveParameters('F', [file('data', { default: './data.csv' })], { given: {}, env: {}, cwd: dir }),
+      { code: 'INVALID_ARGUMENT', message: 'The default of --data: cannot read the file ./data.csv (no such file). Check the path.' },
+    );
+    assert.throws(
+      () => resolveParameters('F', [file('data')], { given: { data: ['nope.csv'] }, env: {}, cwd: dir }),
+      { message: '--data: cannot read the file nope.csv (no such file). Check the path.' },
+    );
+    assert.throws(() => resolveParameters('F', [file('data')], { given: { data: ['.'] }, env: {}, cwd: dir }), { message: /^--data: cannot read the file \. \(EISDIR/ });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseParameterText reports instead of throwing', () => {
+  const p = defineParameter('alpha', { default: 1 });
+  assert.deepEqual(parseParameterText(p, '2', '--alpha'), { ok: true, value: 2 });
+  assert.deepEqual(parseParameterText(p, 'two', '--alpha'), { ok: false, message: "--alpha expects a number; got 'two'." });
+});

@@ -1,0 +1,168 @@
+/**
+ * A run's parameter values: from `--<name> VALUE` on the command line, else `CAIRN_RUN_<NAME>` in
+ * the environment, else the default. Every value is checked before anything runs; all problems are
+ * reported together.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CairnError } from '../errors.js';
+import type { JsonValue, ParameterDefinition } from '../authoring/parameter.js';
+
+/** A parameter found on a flow: its definition and the field (artifact name) that holds it. */
+export interface FlowParameter extends ParameterDefinition {
+  field: string;
+}
+
+export interface ResolveOptions {
+  /** Values from the command line, by option name (what the argument parser collected). */
+  given?: Readonly<Record<string, readonly string[]>>;
+  /** Where `CAIRN_RUN_<NAME>` is looked up (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Where relative file paths start (default `process.cwd()`). */
+  cwd?: string;
+  /** The command's own option names, to suggest one for a mistyped option (`--max-wrokers`). */
+  commandOptions?: readonly string[];
+}
+
+export interface ResolvedParameter {
+  param: FlowParameter;
+  /** What steps see. */
+  value: unknown;
+  /** What the run records for display: the value, or a file's path; null when there is none. */
+  display: JsonValue;
+  source: 'cli' | 'env' | 'default' | 'none';
+}
+
+/** `CAIRN_RUN_<NAME>`: the name in upper case, `-` as `_`. */
+export function envVarName(name: string): string {
+  return `CAIRN_RUN_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+const TRUE = ['true', 't', 'yes', 'y', 'on', '1'];
+const FALSE = ['false', 'f', 'no', 'n', 'off', '0'];
+
+type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Splits a list parameter's text: items are trimmed; empty text is an empty list. */
+export function splitList(text: string, separator: string): string[] {
+  return text.trim() === '' ? [] : text.split(separator).map((s) => s.trim());
+}
+
+/** Turns the text of a (non-file) parameter into its value; `label` names where it came from. */
+export function parseParameterText(p: ParameterDefinition, text: string, label: string): Parsed {
+  const bad = (expects: string, detail = ''): Parsed => ({ ok: false, message: `${label} expects ${expects}; got '${text}'${detail}.` });
+  switch (p.type) {
+    case 'string':
+      return { ok: true, value: p.separator !== undefined ? splitList(text, p.separator) : text };
+    case 'number': {
+      const n = Number(text);
+      return text.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : bad('a number');
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      if (TRUE.includes(t)) return { ok: true, value: true };
+      if (FALSE.includes(t)) return { ok: true, value: false };
+      return bad('a boolean (true or false)');
+    }
+    case 'json':
+      try {
+        return { ok: true, value: JSON.parse(text) as unknown };
+      } catch (e) {
+        return bad('JSON', ` (${(e as Error).message})`);
+      }
+  }
+}
+
+function readIncluded(p: FlowParameter, path: string, from: string, cwd: string): Parsed {
+  try {
+    const bytes = readFileSync(resolve(cwd, path));
+    return { ok: true, value: p.isText ? bytes.toString(p.encoding) : bytes };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    return { ok: false, message: `${from}: cannot read the file ${path} (${why}). Check the path.` };
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+function unknownOption(flow: string, option: string, params: readonly FlowParameter[], commandOptions: readonly string[]): string {
+  const names = [...params.map((p) => p.name), ...commandOptions];
+  const close = names.find((n) => n.toLowerCase() === option.toLowerCase()) ?? names.find((n) => editDistance(n, option) <= 2);
+  const hint = close ? ` Did you mean --${close}?` : '';
+  if (params.length === 0) {
+    return `Unknown option --${option} for \`run\`.${hint} ${flow} has no parameters; run \`cairn run --help\` to see the options of run.`;
+  }
+  return (
+    `Unknown option --${option} for \`run\`.${hint} ` +
+    `The parameters of ${flow} are: ${params.map((p) => `--${p.name}`).join(', ')}. ` +
+    'Run `cairn run <flow.ts> --help` to see them with the options of run.'
+  );
+}
+
+function display(p: FlowParameter, value: unknown, text: string | undefined): JsonValue {
+  if (p.kind === 'file') return text ?? null;
+  return value === undefined ? null : (value as JsonValue);
+}
+
+/** The value of one parameter, or the problem with it. */
+function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env: NodeJS.ProcessEnv, cwd: string): ResolvedParameter | string {
+  const envName = envVarName(p.name);
+  if (given && given.length > 1) return `--${p.name} was given ${given.length} times; give it once.`;
+  let text: string | undefined;
+  let label: string;
+  let source: ResolvedParameter['source'];
+  if (given?.length) {
+    [text, label, source] = [given[0]!, `--${p.name}`, 'cli'];
+  } else if (env[envName] !== undefined) {
+    [text, label, source] = [env[envName]!, `${envName} (for --${p.name})`, 'env'];
+  } else if (p.hasDefault) {
+    if (p.kind === 'file') [text, label, source] = [p.default as string, `The default of --${p.name}`, 'default'];
+    else {
+      const value = p.separator !== undefined ? splitList(p.default as string, p.separator) : p.default;
+      return { param: p, value, display: display(p, value, undefined), source: 'default' };
+    }
+  } else if (p.required) {
+    const what = p.kind === 'file' ? 'PATH' : 'VALUE';
+    return `--${p.name} is required: give --${p.name} ${what} or set ${envName}.`;
+  } else {
+    return { param: p, value: undefined, display: null, source: 'none' };
+  }
+  const parsed = p.kind === 'file' ? readIncluded(p, text, label, cwd) : parseParameterText(p, text, label);
+  if (!parsed.ok) return parsed.message;
+  return { param: p, value: parsed.value, display: display(p, parsed.value, text), source };
+}
+
+/**
+ * Resolves every parameter of a flow, in order: command line, environment, default. Throws
+ * `INVALID_ARGUMENT` naming every problem: options that are not parameters, missing required
+ * values, values of the wrong type, files that cannot be read.
+ */
+export function resolveParameters(flow: string, params: readonly FlowParameter[], options: ResolveOptions = {}): ResolvedParameter[] {
+  const given = options.given ?? {};
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const names = new Set(params.map((p) => p.name));
+  for (const option of Object.keys(given)) if (!names.has(option)) problems.push(unknownOption(flow, option, params, options.commandOptions ?? []));
+  const resolved: ResolvedParameter[] = [];
+  for (const p of params) {
+    const r = resolveOne(p, Object.prototype.hasOwnProperty.call(given, p.name) ? given[p.name] : undefined, env, cwd);
+    if (typeof r === 'string') problems.push(r);
+    else resolved.push(r);
+  }
+  if (problems.length === 1) throw new CairnError('INVALID_ARGUMENT', problems[0]!);
+  if (problems.length > 1) {
+    throw new CairnError('INVALID_ARGUMENT', `The parameters of ${flow} have ${problems.length} problems:\n${problems.map((m) => `  ${m}`).join('\n')}`);
+  }
+  return resolved;
+}

@@ -1,0 +1,37 @@
+/**
+ * Checks on the names that become parts of storage paths and keys, shared by the artifact store
+ * backends: blob addresses, path segments (flow, run id, step, task id), attempts, log streams.
+ */
+import { CairnError } from '../errors.js';
+import { isSha1Hex } from './hash.js';
+import type { LogStream } from './types.js';
+
+/** Path segments come from flow, step and task names: refuse anything that could leave the folder. */
+export function checkSegment(what: string, s: string): string {
+  if (typeof s !== 'string' || s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s)) {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid ${what} ${JSON.stringify(s)}: it must be a non-empty name without "/" or "\\".`);
+  }
+  return s;
+}
+
+export function checkAttempt(attempt: number): number {
+  if (!Number.isSafeInteger(attempt) || attempt < 0) {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid attempt ${String(attempt)}: attempts are integers from 0.`);
+  }
+  return attempt;
+}
+
+export function checkSha(sha: string): string {
+  if (typeof sha !== 'string' || !isSha1Hex(sha)) {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid blob address ${JSON.stringify(sha)}: expected 40 lowercase hex digits (a sha1).`);
+  }
+  return sha;
+}
+
+/** `<attempt>.<stream>.log` */
+export function logName(attempt: number, stream: LogStream): string {
+  if (stream !== 'stdout' && stream !== 'stderr') {
+    throw new CairnError('INVALID_ARGUMENT', `Invalid log stream ${JSON.stringify(stream)}: expected "stdout" or "stderr".`);
+  }
+  return `${checkAttempt(attempt)}.${stream}.log`;
+}

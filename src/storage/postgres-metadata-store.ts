@@ -1,0 +1,409 @@
+/**
+ * The metadata store in a Postgres database (`pg`), for many orchestrators and clients on many
+ * machines at once. Same behaviour as the SQLite store: the schema is created and migrated by cairn
+ * when a store opens (`postgres-schema.ts`); writes made in one turn of the event loop commit together
+ * in one pipelined transaction (`postgres-group-commit.ts`), each call's promise settling with its
+ * own result; reads go straight to the pool.
+ */
+import pg from 'pg';
+import type { CustomTypesConfig, Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import { CairnError } from '../errors.js';
+import { taskPathspec, type TaskException, type TaskKey } from '../core/types.js';
+import { errorText, explainWriteError, GroupCommit, type WriteOp } from './postgres-group-commit.js';
+import { migrate } from './postgres-schema.js';
+import type {
+  AttemptRow, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
+} from './types.js';
+
+export interface PostgresMetadataStoreOptions {
+  /** Create the schema in a database that has none (default true); otherwise opening fails with NOT_FOUND. */
+  create?: boolean;
+  /** Connections in the pool (default 4). Writes use one at a time; reads share the rest. */
+  maxConnections?: number;
+  /** How long to wait for a connection, in ms (default 10 000). */
+  connectTimeoutMs?: number;
+}
+
+interface RunDbRow {
+  flow: string; run_id: string; user_name: string; created_at: number; finished_at: number | null;
+  status: RunStatus; user_tags: string[]; system_tags: string[]; params: Record<string, unknown>;
+  code_package: string | null; origin_run_id: string | null;
+}
+interface TaskDbRow {
+  flow: string; run_id: string; step: string; task_id: string; created_at: number; finished_at: number | null;
+  status: TaskRow['status']; attempt: number; done_attempt: number | null; foreach_stack: TaskRow['foreachStack'];
+  parents: string[]; origin_pathspec: string | null;
+}
+interface AttemptDbRow {
+  flow: string; run_id: string; step: string; task_id: string; attempt: number; started_at: number;
+  finished_at: number | null; status: AttemptRow['status']; exception: TaskException | null;
+  stdout_log: string | null; stderr_log: string | null; pid: number | null;
+}
+interface StepDbRow { step: string; created_at: number; finished_at: number | null; task_count: number }
+
+const TASK_KEY = 'flow = $1 AND run_id = $2 AND step = $3 AND task_id = $4';
+const TASK_ORDER = 'ORDER BY seq, ord'; // ascending puts nulls (non-numeric ids) last
+
+const SQL = {
+  createRun: `WITH r AS (
+      INSERT INTO runs (flow, run_id, user_name, created_at, status, user_tags, system_tags, params, code_package, origin_run_id)
+      VALUES ($1, $2, $3, $4, 'running', $5::jsonb, $6::jsonb, $7::json, $8, $9)
+      ON CONFLICT (flow, run_id) DO NOTHING RETURNING flow, run_id
+    ), t AS (
+      INSERT INTO run_tags (flow, run_id, tag, kind)
+      SELECT r.flow, r.run_id, x.tag, x.kind
+      FROM r, (SELECT unnest($10::text[]) AS tag, 'user' AS kind UNION ALL SELECT unnest($11::text[]), 'system') x
+      ON CONFLICT DO NOTHING
+    )
+    SELECT count(*)::int AS created FROM r`,
+  finishRun: 'UPDATE runs SET status = $3, finished_at = $4 WHERE flow = $1 AND run_id = $2',
+  // Replacing tags: the UPDATE locks the run, so the two statements after it see any racing
+  // replacement committed, and the tag rows always end up matching user_tags.
+  setUserTags: 'UPDATE runs SET user_tags = $3::jsonb WHERE flow = $1 AND run_id = $2',
+  dropUserTags: `DELETE FROM run_tags WHERE flow = $1 AND run_id = $2 AND kind = 'user' AND tag <> ALL ($3::text[])`,
+  addUserTags: `INSERT INTO run_tags (flow, run_id, tag, kind)
+    SELECT r.flow, r.run_id, t, 'user' FROM runs r CROSS JOIN unnest($3::text[]) t
+    WHERE r.flow = $1 AND r.run_id = $2 ON CONFLICT DO NOTHING`,
+  createTask: `WITH run AS (SELECT flow, run_id FROM runs WHERE flow = $1 AND run_id = $2),
+    ins AS (
+      INSERT INTO tasks (flow, run_id, step, task_id, seq, created_at, status, attempt, foreach_stack, parents, origin_pathspec)
+      SELECT run.flow, run.run_id, $3::text, $4::text, $5::bigint, $6::bigint, 'pending', 0, $7::json, $8::jsonb, $9::text FROM run
+      ON CONFLICT DO NOTHING RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM run)::int AS found, (SELECT count(*) FROM ins)::int AS done`,
+  startAttempt: `WITH task AS (SELECT 1 FROM tasks WHERE ${TASK_KEY}),
+    ins AS (
+      INSERT INTO attempts (flow, run_id, step, task_id, attempt, started_at, status, pid)
+      SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::bigint, 'running', $7::int FROM task
+      ON CONFLICT DO NOTHING RETURNING 1
+    ),
+    upd AS (
+      UPDATE tasks SET status = 'running', attempt = greatest(attempt, $5::int)
+      WHERE ${TASK_KEY} AND EXISTS (SELECT 1 FROM ins)
+    )
+    SELECT (SELECT count(*) FROM task)::int AS found, (SELECT count(*) FROM ins)::int AS done`,
+  finishAttempt: `UPDATE attempts SET status = $6, finished_at = $7, exception = $8::json,
+      stdout_log = coalesce($9, stdout_log), stderr_log = coalesce($10, stderr_log)
+    WHERE ${TASK_KEY} AND attempt = $5`,
+  finishTask: `UPDATE tasks SET status = $5, finished_at = $6, done_attempt = $7 WHERE ${TASK_KEY}`,
+  getRun: 'SELECT * FROM runs WHERE flow = $1 AND run_id = $2',
+  // Distinct flows by skipping through the primary key, one index probe per flow.
+  listFlows: `WITH RECURSIVE f AS (
+      (SELECT flow FROM runs ORDER BY flow LIMIT 1)
+      UNION ALL
+      SELECT (SELECT r.flow FROM runs r WHERE r.flow > f.flow ORDER BY r.flow LIMIT 1) FROM f WHERE f.flow IS NOT NULL
+    ) SELECT flow FROM f WHERE flow IS NOT NULL`,
+  getTask: `SELECT * FROM tasks WHERE ${TASK_KEY}`,
+  listTasks: `SELECT * FROM tasks WHERE flow = $1 AND run_id = $2 ${TASK_ORDER}`,
+  listStepTasks: `SELECT * FROM tasks WHERE flow = $1 AND run_id = $2 AND step = $3 ${TASK_ORDER}`,
+  listSteps: `SELECT step, min(created_at) AS created_at, count(*)::int AS task_count,
+      CASE WHEN count(finished_at) = count(*) THEN max(finished_at) END AS finished_at
+    FROM tasks WHERE flow = $1 AND run_id = $2
+    GROUP BY step ORDER BY min(created_at), min(coalesce(seq, 9007199254740991)), step`,
+  listAttempts: `SELECT * FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`,
+} as const;
+
+/** A named query: prepared once per connection. */
+function q(name: keyof typeof SQL, values: unknown[]): QueryConfig {
+  return { name: `cairn_${name}`, text: SQL[name], values };
+}
+
+const taskWhere = (t: TaskKey): unknown[] => [t.flow, t.runId, t.step, t.taskId];
+
+export class PostgresMetadataStore implements MetadataStore {
+  readonly kind = 'postgres';
+  /** The database, with its password hidden, for messages. */
+  readonly location: string;
+  readonly #pool: Pool;
+  readonly #writes: GroupCommit;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Connects and brings the schema up to date. Rejects with `STORE` when the server cannot be
+   * reached or refuses the login, and with `NOT_FOUND` (with `create: false`) when the database
+   * holds no cairn schema.
+   */
+  static async open(url: string, opts: PostgresMetadataStoreOptions = {}): Promise<PostgresMetadataStore> {
+    const location = describePostgresUrl(url);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 4,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+      application_name: 'cairn',
+      keepAlive: true,
+      pipeline: true,
+      allowExitOnIdle: true,
+      types: { getTypeParser: typeParser as CustomTypesConfig['getTypeParser'] },
+    });
+    // An idle connection the server dropped: the pool discards it, and the next query opens another.
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect().catch((e: unknown) => {
+        throw new CairnError(
+          'STORE',
+          `Cannot connect to the Postgres metadata store ${location}: ${errorText(e)}. Check CAIRN_METADATA_URL and that the server is running.`,
+          { cause: e },
+        );
+      });
+      try {
+        await migrate(client, { create: opts.create !== false, location });
+      } catch (e) {
+        if (e instanceof CairnError) throw e;
+        throw new CairnError('STORE', `Cannot prepare the cairn schema in ${location}: ${errorText(e)}`, { cause: e });
+      } finally {
+        client.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+    return new PostgresMetadataStore(pool, location);
+  }
+
+  private constructor(pool: Pool, location: string) {
+    this.#pool = pool;
+    this.location = location;
+    this.#writes = new GroupCommit(pool, location);
+  }
+
+  async createRun(run: NewRun): Promise<void> {
+    const userTags = unique(run.userTags);
+    const systemTags = unique(run.systemTags);
+    const duplicate = `Run ${run.flow}/${run.runId} already exists: run ids must be unique within a flow.`;
+    await this.#write(`create run ${run.flow}/${run.runId}`, () => ({
+      statements: [q('createRun', [
+        run.flow, run.runId, run.user, run.createdAt, JSON.stringify(userTags), JSON.stringify(systemTags),
+        JSON.stringify(run.params ?? {}), run.codePackage ?? null, run.originRunId ?? null, userTags, systemTags,
+      ])],
+      check: ([r]) => (firstRow<{ created: number }>(r)?.created === 1 ? undefined : new CairnError('INVALID_ARGUMENT', duplicate)),
+      msgs: { duplicate },
+    }));
+  }
+
+  async finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void> {
+    await this.#write(`finish run ${flow}/${runId}`, () => ({
+      statements: [q('finishRun', [flow, runId, status, finishedAt])],
+      check: ([r]) => (r?.rowCount ? undefined : runNotFound(flow, runId)),
+    }));
+  }
+
+  async getRun(flow: string, runId: string): Promise<RunRow | undefined> {
+    const rows = await this.#read<RunDbRow>(`run ${flow}/${runId}`, q('getRun', [flow, runId]));
+    return rows[0] && toRun(rows[0]);
+  }
+
+  async listRuns(query: RunQuery): Promise<RunRow[]> {
+    const tags = unique(query.tags ?? []);
+    const successfulOnly = query.successfulOnly === true;
+    const before = query.before !== undefined;
+    const values: unknown[] = [query.flow];
+    if (query.before) values.push(query.before.createdAt, query.before.runId);
+    values.push(...tags, query.limit === undefined ? null : Math.max(0, Math.floor(query.limit)));
+    const rows = await this.#read<RunDbRow>(`the runs of ${query.flow}`, {
+      name: `cairn_runs_${tags.length}_${successfulOnly ? 1 : 0}_${before ? 1 : 0}`,
+      text: runQuerySql(tags.length, successfulOnly, before),
+      values,
+    });
+    return rows.map(toRun);
+  }
+
+  async listFlows(): Promise<string[]> {
+    return (await this.#read<{ flow: string }>('the flows', q('listFlows', []))).map((r) => r.flow);
+  }
+
+  async setUserTags(flow: string, runId: string, userTags: readonly string[]): Promise<void> {
+    const tags = unique(userTags);
+    await this.#write(`set the tags of run ${flow}/${runId}`, () => ({
+      statements: [
+        q('setUserTags', [flow, runId, JSON.stringify(tags)]),
+        q('dropUserTags', [flow, runId, tags]),
+        q('addUserTags', [flow, runId, tags]),
+      ],
+      check: ([r]) => (r?.rowCount ? undefined : runNotFound(flow, runId)),
+    }));
+  }
+
+  async createTask(task: NewTask): Promise<void> {
+    const path = taskPathspec(task);
+    const msgs = {
+      duplicate: `Task ${path} already exists.`,
+      missing: `Cannot create task ${path}: run ${task.flow}/${task.runId} does not exist.`,
+    };
+    await this.#write(`create task ${path}`, () => ({
+      statements: [q('createTask', [
+        task.flow, task.runId, task.step, task.taskId, taskSeq(task.taskId), task.createdAt,
+        JSON.stringify(task.foreachStack ?? []), JSON.stringify(task.parents ?? []), task.originPathspec ?? null,
+      ])],
+      check: ([r]) => {
+        const row = firstRow<{ found: number; done: number }>(r);
+        if (!row?.found) return new CairnError('NOT_FOUND', msgs.missing);
+        return row.done ? undefined : new CairnError('INVALID_ARGUMENT', msgs.duplicate);
+      },
+      msgs,
+    }));
+  }
+
+  async startAttempt(task: TaskKey, attempt: number, startedAt: number, pid: number | null): Promise<void> {
+    const path = taskPathspec(task);
+    const msgs = {
+      duplicate: `Attempt ${attempt} of task ${path} was already started.`,
+      missing: `Cannot start attempt ${attempt}: task ${path} does not exist.`,
+    };
+    await this.#write(`start attempt ${attempt} of task ${path}`, () => ({
+      statements: [q('startAttempt', [...taskWhere(task), attempt, startedAt, pid])],
+      check: ([r]) => {
+        const row = firstRow<{ found: number; done: number }>(r);
+        if (!row?.found) return new CairnError('NOT_FOUND', msgs.missing);
+        return row.done ? undefined : new CairnError('INVALID_ARGUMENT', msgs.duplicate);
+      },
+      msgs,
+    }));
+  }
+
+  async finishAttempt(
+    task: TaskKey,
+    attempt: number,
+    outcome: { status: 'succeeded' | 'failed'; finishedAt: number; exception?: TaskException | null; logs?: { stdout: string | null; stderr: string | null } },
+  ): Promise<void> {
+    const exception = outcome.exception ? JSON.stringify(outcome.exception) : null;
+    await this.#write(`finish attempt ${attempt} of task ${taskPathspec(task)}`, () => ({
+      statements: [q('finishAttempt', [
+        ...taskWhere(task), attempt, outcome.status, outcome.finishedAt, exception,
+        outcome.logs?.stdout ?? null, outcome.logs?.stderr ?? null,
+      ])],
+      check: ([r]) =>
+        r?.rowCount ? undefined : new CairnError('NOT_FOUND', `Attempt ${attempt} of task ${taskPathspec(task)} was never started.`),
+    }));
+  }
+
+  async finishTask(task: TaskKey, status: 'succeeded' | 'failed', finishedAt: number, doneAttempt: number | null): Promise<void> {
+    await this.#write(`finish task ${taskPathspec(task)}`, () => ({
+      statements: [q('finishTask', [...taskWhere(task), status, finishedAt, doneAttempt])],
+      check: ([r]) => (r?.rowCount ? undefined : new CairnError('NOT_FOUND', `Task ${taskPathspec(task)} does not exist.`)),
+    }));
+  }
+
+  async getTask(task: TaskKey): Promise<TaskRow | undefined> {
+    const rows = await this.#read<TaskDbRow>(`task ${taskPathspec(task)}`, q('getTask', taskWhere(task)));
+    return rows[0] && toTask(rows[0]);
+  }
+
+  async listTasks(flow: string, runId: string, step?: string): Promise<TaskRow[]> {
+    const query = step === undefined ? q('listTasks', [flow, runId]) : q('listStepTasks', [flow, runId, step]);
+    return (await this.#read<TaskDbRow>(`the tasks of run ${flow}/${runId}`, query)).map(toTask);
+  }
+
+  async listSteps(flow: string, runId: string): Promise<StepRow[]> {
+    const rows = await this.#read<StepDbRow>(`the steps of run ${flow}/${runId}`, q('listSteps', [flow, runId]));
+    return rows.map((r) => ({ flow, runId, step: r.step, createdAt: r.created_at, finishedAt: r.finished_at, taskCount: r.task_count }));
+  }
+
+  async listAttempts(task: TaskKey): Promise<AttemptRow[]> {
+    const rows = await this.#read<AttemptDbRow>(`the attempts of task ${taskPathspec(task)}`, q('listAttempts', taskWhere(task)));
+    return rows.map(toAttempt);
+  }
+
+  /** Commits the writes still queued, then closes the connections. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#writes.close();
+      await this.#pool.end();
+    })();
+    return this.#closing;
+  }
+
+  /** Queues a write; `build` makes its statements (a value that cannot be stored rejects this write alone). */
+  #write(what: string, build: () => Omit<WriteOp, 'what'>): Promise<void> {
+    let op: WriteOp;
+    try {
+      op = { what, ...build() };
+    } catch (e) {
+      return Promise.reject(explainWriteError(what, e, {}, this.location));
+    }
+    return this.#writes.write(op);
+  }
+
+  async #read<R extends QueryResultRow>(what: string, query: QueryConfig): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R>(query)).rows;
+    } catch (e) {
+      throw new CairnError('STORE', `Cannot read ${what} from the Postgres metadata store ${this.location}: ${errorText(e)}`, { cause: e });
+    }
+  }
+}
+
+/** The SQL of one shape of `listRuns` query (exported for the query-plan test). */
+export function runQuerySql(tagCount: number, successfulOnly: boolean, before: boolean): string {
+  let n = 1;
+  const where = [`r.flow = $${n++}`];
+  if (successfulOnly) where.push(`r.status = 'succeeded'`);
+  if (before) where.push(`(r.created_at, r.run_id) < ($${n++}::bigint, $${n++}::text)`);
+  for (let i = 0; i < tagCount; i++) {
+    where.push(`EXISTS (SELECT 1 FROM run_tags t WHERE t.flow = r.flow AND t.run_id = r.run_id AND t.tag = $${n++})`);
+  }
+  return `SELECT r.* FROM runs r WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC, r.run_id DESC LIMIT $${n}`;
+}
+
+/**
+ * The URL for messages, with the password (in the URL or its query) hidden. Rejects a string that
+ * is not a postgres:// URL without repeating it, since it may hold a password.
+ */
+export function describePostgresUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new CairnError('STORE', 'The Postgres metadata URL (CAIRN_METADATA_URL) is not a valid URL; expected postgres://user:password@host:port/database.');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new CairnError('STORE', `The Postgres metadata URL (CAIRN_METADATA_URL) must start with postgres://, not ${u.protocol}//.`);
+  }
+  if (u.password) u.password = '***';
+  for (const key of [...u.searchParams.keys()]) if (/pass/i.test(key)) u.searchParams.set(key, '***');
+  return u.toString();
+}
+
+/** bigint columns (epoch ms, task ids as numbers) come back as numbers; they stay below 2^53. */
+function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  if (oid === pg.types.builtins.INT8) return (text: string) => Number(text);
+  return pg.types.getTypeParser(oid, format ?? 'text');
+}
+
+function firstRow<R>(r: QueryResult | undefined): R | undefined {
+  return r?.rows[0] as R | undefined;
+}
+
+function toRun(r: RunDbRow): RunRow {
+  return {
+    flow: r.flow, runId: r.run_id, user: r.user_name, createdAt: r.created_at, finishedAt: r.finished_at, status: r.status,
+    userTags: r.user_tags, systemTags: r.system_tags, params: r.params, codePackage: r.code_package, originRunId: r.origin_run_id,
+  };
+}
+
+function toTask(r: TaskDbRow): TaskRow {
+  return {
+    flow: r.flow, runId: r.run_id, step: r.step, taskId: r.task_id, createdAt: r.created_at, finishedAt: r.finished_at,
+    status: r.status, attempt: r.attempt, doneAttempt: r.done_attempt, foreachStack: r.foreach_stack, parents: r.parents,
+    originPathspec: r.origin_pathspec,
+  };
+}
+
+function toAttempt(r: AttemptDbRow): AttemptRow {
+  return {
+    flow: r.flow, runId: r.run_id, step: r.step, taskId: r.task_id, attempt: r.attempt, startedAt: r.started_at,
+    finishedAt: r.finished_at, status: r.status, exception: r.exception, logs: { stdout: r.stdout_log, stderr: r.stderr_log }, pid: r.pid,
+  };
+}
+
+/** Task ids are numeric strings: order by their value (`10` after `9`). */
+function taskSeq(taskId: string): number | null {
+  return /^\d{1,15}$/.test(taskId) ? Number(taskId) : null;
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function runNotFound(flow: string, runId: string): CairnError {
+  return new CairnError('NOT_FOUND', `Run ${flow}/${runId} does not exist.`);
+}

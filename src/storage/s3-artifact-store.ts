@@ -1,0 +1,333 @@
+/**
+ * The artifact store over an S3-compatible bucket, with the local store's layout under a prefix:
+ *
+ *   <prefix>/blobs/<sha[0:2]>/<sha>                                       serialized bytes, as is
+ *   <prefix>/tasks/<flow>/<runId>/<step>/<taskId>/<attempt>.json           TaskRecord
+ *   <prefix>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>.log    captured output
+ *
+ * - Blobs are written once: a conditional put (`If-None-Match: *`) that the server refuses with
+ *   412 when the blob exists, which counts as success, so concurrent writers of the same blob never
+ *   replace each other's object. Blobs of 1 MiB and more are looked up first (HEAD) so that their
+ *   bytes are not sent again; from 16 MiB they go up in 8 MiB parts sliced from the caller's buffer,
+ *   several at a time. A server without conditional puts (501) gets a HEAD before each put.
+ * - Reads are verified against the address and kept in a local, content-addressed read cache
+ *   (`BlobCache`). Large blobs are read as parallel ranges.
+ * - `getBlobSync` (lazy `this.x` reads in steps) serves from the cache, else fetches through a
+ *   helper thread (`SyncBridge`); `prefetchBlobs` fills the cache ahead, in parallel.
+ * - Task records and logs are plain puts: S3 replaces an object atomically.
+ * - At most `concurrency` requests are in flight per store; batches (hasBlobs, prefetch) queue.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CairnError } from '../errors.js';
+import { taskPathspec, type TaskKey } from '../core/types.js';
+import { BlobCache } from './blob-cache.js';
+import { isSha1Hex, sha1Hex } from './hash.js';
+import { checkAttempt, checkSegment, checkSha, logName } from './keys.js';
+import {
+  createS3Client,
+  DEFAULT_CONCURRENCY,
+  httpStatus,
+  isConditionalConflict,
+  isMissingObject,
+  isNotImplemented,
+  isPreconditionFailed,
+  Limiter,
+  missingBucket,
+  s3Failure,
+  type S3Settings,
+} from './s3-client.js';
+import { SyncBridge } from './s3-sync-bridge.js';
+import { CHUNK_BYTES, downloadBlob, downloadBlobToFile, partSizeFor, uploadMultipart, type S3Io } from './s3-transfer.js';
+import type { ArtifactStore, LogStream, TaskRecord } from './types.js';
+
+export interface S3ArtifactStoreOptions extends S3Settings {
+  /** Folder of the local read cache; without one, every read goes to the server. */
+  cacheDir?: string;
+  /** Requests in flight at once (default 32). */
+  concurrency?: number;
+  /** Blobs from this size are uploaded in parts (default 16 MiB; at least 5 MiB). */
+  multipartThreshold?: number;
+  /** Size of the parts of a multipart upload (default 8 MiB; at least 5 MiB). */
+  partSize?: number;
+}
+
+/** Blobs from this size are looked up before they are sent. */
+const HEAD_FIRST_BYTES = 1024 * 1024;
+const MIN_PART = 5 * 1024 * 1024;
+
+function invalid(message: string): CairnError {
+  return new CairnError('INVALID_ARGUMENT', `Invalid s3 artifact store settings: ${message}`);
+}
+
+function checkSettings(o: S3ArtifactStoreOptions): void {
+  if (!o || typeof o.bucket !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.bucket)) {
+    throw invalid(`${JSON.stringify(o?.bucket)} is not a bucket name (CAIRN_DATASTORE_ROOT=s3://bucket/prefix).`);
+  }
+  if (typeof o.prefix !== 'string' || o.prefix.startsWith('/') || o.prefix.endsWith('/')) {
+    throw invalid(`the prefix ${JSON.stringify(o.prefix)} must be a string without leading or trailing "/".`);
+  }
+  if (typeof o.region !== 'string' || o.region === '') throw invalid('a region is required (AWS_REGION).');
+}
+
+export class S3ArtifactStore implements ArtifactStore {
+  readonly kind = 's3';
+  readonly location: string;
+  /** The SDK client (exposed so that tools and tests can add middleware). */
+  readonly client: S3Client;
+  readonly cache: BlobCache | undefined;
+  private readonly settings: S3Settings;
+  private readonly limit: Limiter;
+  private readonly io: S3Io;
+  private readonly bridge: SyncBridge;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
+  /** Puts of the same blob in flight in this process share one request. */
+  private readonly puts = new Map<string, Promise<void>>();
+  private conditionalPuts = true;
+  private bucketCheck: Promise<void> | undefined;
+
+  constructor(options: S3ArtifactStoreOptions) {
+    checkSettings(options);
+    const { cacheDir, concurrency, multipartThreshold, partSize, ...settings } = options;
+    this.settings = settings;
+    this.location = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
+    const n = Math.max(1, concurrency ?? DEFAULT_CONCURRENCY);
+    this.client = createS3Client(settings, n);
+    this.limit = new Limiter(n);
+    this.io = { client: this.client, settings, limit: this.limit };
+    this.cache = cacheDir ? new BlobCache(cacheDir) : undefined;
+    this.partSize = Math.max(MIN_PART, partSize ?? CHUNK_BYTES);
+    this.multipartThreshold = Math.max(MIN_PART, multipartThreshold ?? 2 * CHUNK_BYTES);
+    this.bridge = new SyncBridge(settings, { ...process.env });
+  }
+
+  private key(...parts: string[]): string {
+    return (this.settings.prefix ? [this.settings.prefix, ...parts] : parts).join('/');
+  }
+
+  blobKey(sha: string): string {
+    return this.key('blobs', sha.slice(0, 2), sha);
+  }
+
+  private taskKey(area: 'tasks' | 'logs', task: TaskKey, file: string): string {
+    return this.key(
+      area,
+      checkSegment('flow name', task.flow),
+      checkSegment('run id', task.runId),
+      checkSegment('step name', task.step),
+      checkSegment('task id', task.taskId),
+      file,
+    );
+  }
+
+  /**
+   * Rejects with a clear message when the bucket does not exist. A server that refuses to say
+   * (403: the credentials may not list the bucket) passes; later requests report what is wrong.
+   */
+  checkBucket(): Promise<void> {
+    this.bucketCheck ??= this.limit
+      .run(() => this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket })))
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          this.bucketCheck = undefined;
+          if (httpStatus(e) === 404) throw missingBucket(this.settings, e);
+          if (httpStatus(e) === 403) return;
+          throw s3Failure(e, this.settings, `Cannot open the artifact store ${this.location}`);
+        },
+      );
+    return this.bucketCheck;
+  }
+
+  private async objectExists(key: string): Promise<boolean> {
+    try {
+      await this.limit.run(() => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key })));
+      return true;
+    } catch (e) {
+      if (isMissingObject(e)) return false;
+      throw e;
+    }
+  }
+
+  async putBlob(bytes: Uint8Array): Promise<string> {
+    const sha = sha1Hex(bytes);
+    let put = this.puts.get(sha);
+    if (!put) {
+      put = this.storeBlob(sha, bytes).finally(() => this.puts.delete(sha));
+      this.puts.set(sha, put);
+    }
+    await put;
+    return sha;
+  }
+
+  private async storeBlob(sha: string, bytes: Uint8Array): Promise<void> {
+    const key = this.blobKey(sha);
+    try {
+      if ((bytes.byteLength >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.objectExists(key))) return;
+      if (bytes.byteLength >= this.multipartThreshold) {
+        await uploadMultipart(this.io, key, bytes, partSizeFor(bytes.byteLength, this.partSize));
+        return;
+      }
+      await this.putIfAbsent(key, bytes);
+    } catch (e) {
+      throw s3Failure(e, this.settings, `Cannot write blob ${sha} to ${this.location}`);
+    }
+  }
+
+  private async putIfAbsent(key: string, bytes: Uint8Array): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const conditional = this.conditionalPuts;
+      try {
+        await this.limit.run(() =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.settings.bucket,
+              Key: key,
+              Body: bytes,
+              ContentLength: bytes.byteLength,
+              ContentType: 'application/octet-stream',
+              ...(conditional ? { IfNoneMatch: '*' } : {}),
+            }),
+          ),
+        );
+        return;
+      } catch (e) {
+        if (conditional && isPreconditionFailed(e)) return; // the blob is there: another writer stored the same bytes
+        if (conditional && isConditionalConflict(e) && attempt < 5) continue; // raced with that writer: ask again
+        if (conditional && isNotImplemented(e)) {
+          this.conditionalPuts = false;
+          if (await this.objectExists(key)) return;
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  async getBlob(sha: string): Promise<Uint8Array> {
+    checkSha(sha);
+    const cached = await this.cache?.read(sha);
+    if (cached) return cached;
+    const bytes = await downloadBlob(this.io, this.blobKey(sha), sha);
+    await this.cache?.write(sha, bytes);
+    return bytes;
+  }
+
+  getBlobSync(sha: string): Uint8Array {
+    checkSha(sha);
+    if (this.cache) {
+      const cached = this.cache.readSync(sha);
+      if (cached) return cached;
+      const dest = this.cache.prepare(sha);
+      this.bridge.fetch(this.blobKey(sha), sha, dest);
+      return readFileSync(dest); // verified by the thread a moment ago
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-s3-read-'));
+    try {
+      const dest = join(dir, sha);
+      this.bridge.fetch(this.blobKey(sha), sha, dest);
+      return readFileSync(dest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Downloads into the read cache, in parallel, the blobs it does not hold yet, so that later
+   * `getBlobSync` calls read local files. Best effort: a blob that cannot be fetched is left for
+   * the read that needs it to report.
+   */
+  async prefetchBlobs(shas: readonly string[]): Promise<void> {
+    const cache = this.cache;
+    if (!cache) return;
+    const wanted = [...new Set(shas)].filter((sha) => isSha1Hex(sha) && !cache.has(sha));
+    await Promise.all(
+      wanted.map((sha) => downloadBlobToFile(this.io, this.blobKey(sha), sha, cache.prepare(sha)).catch(() => undefined)),
+    );
+  }
+
+  async hasBlobs(shas: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(shas)].filter((sha) => isSha1Hex(sha));
+    const found = new Set<string>();
+    let absent = false;
+    await Promise.all(
+      unique.map(async (sha) => {
+        let exists: boolean;
+        try {
+          exists = await this.objectExists(this.blobKey(sha));
+        } catch (e) {
+          throw s3Failure(e, this.settings, `Cannot look up blob ${sha} in ${this.location}`);
+        }
+        if (exists) found.add(sha);
+        else absent = true;
+      }),
+    );
+    // A HEAD request cannot tell a missing blob from a missing bucket.
+    if (absent) await this.checkBucket();
+    return found;
+  }
+
+  private async putObject(key: string, body: Uint8Array | string, contentType: string, what: string): Promise<void> {
+    try {
+      await this.limit.run(() => this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: body, ContentType: contentType })));
+    } catch (e) {
+      throw s3Failure(e, this.settings, what);
+    }
+  }
+
+  /** The object's bytes, or undefined when it does not exist. */
+  private async getObject(key: string, what: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.limit.run(async () => {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
+        return r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0);
+      });
+    } catch (e) {
+      if (isMissingObject(e)) return undefined;
+      throw s3Failure(e, this.settings, what);
+    }
+  }
+
+  async putTaskRecord(task: TaskKey, attempt: number, record: TaskRecord): Promise<void> {
+    const key = this.taskKey('tasks', task, `${checkAttempt(attempt)}.json`);
+    await this.putObject(key, JSON.stringify(record), 'application/json', `Cannot write the task record of ${taskPathspec(task)}`);
+  }
+
+  async getTaskRecord(task: TaskKey, attempt: number): Promise<TaskRecord | undefined> {
+    const key = this.taskKey('tasks', task, `${checkAttempt(attempt)}.json`);
+    const bytes = await this.getObject(key, `Cannot read the task record of ${taskPathspec(task)}`);
+    if (bytes === undefined) return undefined;
+    let record: unknown;
+    try {
+      record = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (e) {
+      throw new CairnError('STORE', `The task record of ${taskPathspec(task)} attempt ${attempt} at s3://${this.settings.bucket}/${key} is not valid JSON.`, {
+        cause: e,
+      });
+    }
+    const r = record as Partial<TaskRecord> | null;
+    if (r === null || typeof r !== 'object' || r.version !== 1 || typeof r.artifacts !== 'object' || r.artifacts === null) {
+      throw new CairnError('STORE', `The task record at s3://${this.settings.bucket}/${key} has an unknown format (expected version 1).`);
+    }
+    return r as TaskRecord;
+  }
+
+  async putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string> {
+    const key = this.taskKey('logs', task, logName(attempt, stream));
+    await this.putObject(key, data, 'text/plain; charset=utf-8', `Cannot write the ${stream} of ${taskPathspec(task)}`);
+    return `s3://${this.settings.bucket}/${key}`;
+  }
+
+  async getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined> {
+    const key = this.taskKey('logs', task, logName(attempt, stream));
+    return this.getObject(key, `Cannot read the ${stream} of ${taskPathspec(task)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.bridge.close();
+    this.client.destroy();
+  }
+}

@@ -16,6 +16,8 @@ export type { ForeachFrameView, MergeOptions } from './authoring/task-hooks.js';
 export { Flow, Run, Step, Task, DataArtifact, namespace, getNamespace, defaultNamespace, useDatastore } from './client/index.js';
 export type { ArtifactsOf, RunsOptions, TaskGetOptions, TaskLogLine } from './client/index.js';
 
+export { runFlow, resumeFlow, type RunFlowOptions, type ResumeFlowOptions } from './api/runner.js';
+
 export { registerSerializer, registerClass, type ArtifactSerializer } from './storage/codec.js';
 
 export {

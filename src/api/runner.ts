@@ -15,7 +15,7 @@ export interface RunFlowOptions {
   maxNumSplits?: number;
   /** Folder to run in (where `.cairn/` is looked up); default the current one. */
   cwd?: string;
-  /** Environment to resolve the store, the user and `CAIRN_RUN_*` parameters from; default `process.env`. */
+  /** The run's environment (the store, the user, `CAIRN_RUN_*` parameters, and the tasks'); default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Print the run's console log, as `cairn run` does (default false). */
   output?: boolean;

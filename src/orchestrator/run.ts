@@ -109,7 +109,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
   const limits = checkLimits(options);
   const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
   const user = currentUser(options.env);
-  const pool = new LocalPool({ maxWorkers: limits.maxWorkers });
+  const pool = new LocalPool({ maxWorkers: limits.maxWorkers, ...(options.env ? { env: options.env } : {}) });
   pool.warm();
   const reporter = options.reporter ?? chooseReporter({ env: options.env ?? process.env, progress: options.progress });
   try {

@@ -37,6 +37,8 @@ function failure(message: string, type = 'WorkerDied'): ExecutionResult['outcome
 
 export interface LocalPoolOptions {
   maxWorkers: number;
+  /** The environment of the worker processes (default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** Where a worker's writes that no task captured go (default: process.stderr). */
   onStray?(pid: number, text: string): void;
 }
@@ -165,6 +167,7 @@ export class LocalPool implements Executor {
     const proc = fork(workerFile, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: [],
+      ...(this.options.env ? { env: this.options.env } : {}),
       serialization: 'json',
     });
     const w: Worker = { proc, pid: proc.pid ?? 0, ready: false, forkedAt: Date.now() };

@@ -163,6 +163,28 @@ const cases = {
     report('fresh process: Flow.get().latestRun() + 1 artifact, 1000 runs', median(rs.map((r) => r.ms)) / 1000, 's', 0.3, `  [runs: ${n}]`);
     rmSync(dir, { recursive: true, force: true });
   },
+  async s3() {
+    // A 200 MB Float64Array through the S3 artifact store (scripts/bench-s3.mjs), against the test server.
+    const endpoint = process.env.CAIRN_TEST_S3_ENDPOINT;
+    if (!endpoint) {
+      console.log('s3: skipped: CAIRN_TEST_S3_ENDPOINT is not set (start the servers with `scripts/services.sh start DIR`, then `. DIR/env.sh`)');
+      return;
+    }
+    const n = quick ? 1 : 3;
+    const env = { AWS_ACCESS_KEY_ID: process.env.CAIRN_TEST_S3_ACCESS_KEY_ID ?? '', AWS_SECRET_ACCESS_KEY: process.env.CAIRN_TEST_S3_SECRET_ACCESS_KEY ?? '' };
+    const r = await timed(process.execPath, [join(root, 'scripts', 'bench-s3.mjs'), endpoint, String(n)], root, env, { stdout: true });
+    const f = JSON.parse(r.stdout.trim().split('\n').pop());
+    const line = (name, mbps) => {
+      const text = `${name.padEnd(58)} ${mbps.toFixed(0).padStart(9)} MB/s  [runs: ${n}]`;
+      results.push(text);
+      console.log(text);
+    };
+    line('s3: write 200 MB Float64Array (serialize, sha1, multipart)', f.write);
+    line('s3: write it again (serialize, sha1, found: not sent)', f.dedupe);
+    line('s3: read, cold cache (parallel ranges, verify, decode)', f.read);
+    line('s3: read synchronously, cold cache (helper thread)', f.readSync);
+    line('s3: read synchronously from the local cache', f.readCached);
+  },
 };
 
 console.log(`cairn bench on ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (quick)' : ''}`);

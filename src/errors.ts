@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'TASK_FAILED'
   | 'RUN_FAILED'
   | 'STORE'
+  | 'EXECUTOR'
   | 'INTERNAL';
 
 export class CairnError extends Error {

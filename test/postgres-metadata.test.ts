@@ -103,7 +103,7 @@ export class Wide extends FlowSpec {
   });
 
   test('a store that is not there fails the run with a clear message, without the password', async () => {
-    const r = await project.cli(['run', 'wide.ts'], { ...env, CAIRN_METADATA_URL: 'postgres://tester:hunter2-secret@127.0.0.1:1/cairn' });
+    const r = await project.cli(['run', example('pass-artifacts-between-steps.ts')], { ...env, CAIRN_METADATA_URL: 'postgres://tester:hunter2-secret@127.0.0.1:1/cairn' });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, /Cannot connect to the Postgres metadata store postgres:\/\/tester:\*\*\*@127\.0\.0\.1:1\/cairn/);
     assert.doesNotMatch(r.stderr + r.stdout, /hunter2/);

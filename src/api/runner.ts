@@ -20,6 +20,8 @@ export interface RunFlowOptions {
   /** Print the run's console log, as `cairn run` does (default false). */
   output?: boolean;
   runIdFile?: string;
+  /** `local` or `queue` (default: `CAIRN_EXECUTOR`, the config file's `executor`, else `local`). */
+  executor?: 'local' | 'queue';
 }
 
 /** Parameter values as the CLI would have received them. */
@@ -43,13 +45,14 @@ async function runOptions(file: string, options: RunFlowOptions): Promise<RunOpt
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.runIdFile ? { runIdFile: options.runIdFile } : {}),
+    ...(options.executor ? { executor: options.executor } : {}),
   };
 }
 
 async function finishedRun<F>(options: RunFlowOptions, flow: string, runId: string): Promise<Run<F>> {
   const [{ Run }, { resolveStoreConfig }] = await Promise.all([import('../client/run.js'), import('../storage/config.js')]);
-  const root = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) }).root;
-  return Run.at<F>(root, flow, runId);
+  const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
+  return Run.at<F>(config, flow, runId);
 }
 
 /**

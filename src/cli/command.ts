@@ -12,7 +12,16 @@ export interface FlowArg {
  * what it needs lazily, so that `cairn --help` and other commands start fast.
  */
 export interface Command extends CommandSpec {
+  flowless?: false;
   run(args: ParsedArgs, flow: FlowArg): Promise<number>;
   /** What `--help` adds when a flow file is given (`cairn run flow.ts --help`: its parameters). */
   helpFor?(flow: FlowArg): Promise<string>;
 }
+
+/** A command that works without a flow file (`cairn worker`). */
+export interface FlowlessCommand extends CommandSpec {
+  flowless: true;
+  run(args: ParsedArgs): Promise<number>;
+}
+
+export type AnyCommand = Command | FlowlessCommand;

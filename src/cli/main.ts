@@ -19,6 +19,7 @@ function topHelp(): string {
     `cairn ${VERSION}: flows of steps whose state becomes versioned artifacts.`,
     '',
     'Usage: cairn <command> <flow.ts> [options]    or    npx tsx flow.ts <command> [options]',
+    '       cairn worker [options]',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
@@ -42,6 +43,11 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   const { spec, subcommand, argv: own } = selectSubcommand(command, rest);
   const args = parseArgs(spec, own);
   if (subcommand) args.subcommand = subcommand;
+  if (command.flowless) {
+    if (args.help) console.log(formatHelp(spec));
+    else if (args.positionals.length > 0) throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[0])} for \`${spec.name}\`. Usage: ${spec.usage}.`);
+    return args.help ? 0 : command.run(args);
+  }
   if (args.help) {
     const flowFile = ctx.flowFile ?? args.positionals[0];
     const flow = flowFile && command.helpFor ? await command.helpFor({ file: flowFile, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) }) : '';

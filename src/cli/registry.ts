@@ -1,10 +1,11 @@
 /** Every CLI command, in the order `cairn --help` lists them. */
-import type { Command } from './command.js';
+import type { AnyCommand } from './command.js';
 import { command as run } from './commands/run.js';
 import { command as resume } from './commands/resume.js';
 import { check, show } from './commands/check.js';
 import { command as logs } from './commands/logs.js';
 import { command as dump } from './commands/dump.js';
 import { command as tag } from './commands/tag.js';
+import { command as worker } from './commands/worker.js';
 
-export const commands: Command[] = [run, resume, show, check, logs, dump, tag];
+export const commands: AnyCommand[] = [run, resume, show, check, logs, dump, tag, worker];

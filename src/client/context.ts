@@ -4,7 +4,7 @@
  * else the nearest `.cairn/` folder from the current directory up.
  */
 import { CairnError, isCairnError } from '../errors.js';
-import { openArtifactStore, openMetadataStore, resolveStoreConfig, storeConfigAt } from '../storage/config.js';
+import { openArtifactStore, openMetadataStore, resolveStoreConfig, type StoreConfig } from '../storage/config.js';
 import type { ArtifactStore, MetadataStore } from '../storage/types.js';
 
 export interface ClientContext {
@@ -42,25 +42,34 @@ export function clientContext(): Promise<ClientContext> {
   return opening;
 }
 
-const byRoot = new Map<string, Promise<ClientContext>>();
+const byConfig = new Map<string, Promise<ClientContext>>();
 
 /**
- * The stores at `storeRoot`, opened once per process and kept apart from the default context (the
- * runner reads the run it just executed here, whatever `useDatastore` says).
+ * The stores a configuration names, opened once per process and kept apart from the default
+ * context (the runner reads the run it just executed here, whatever `useDatastore` says).
  */
-export function contextAt(storeRoot: string): Promise<ClientContext> {
-  let ctx = byRoot.get(storeRoot);
+export function contextFor(config: StoreConfig): Promise<ClientContext> {
+  const key = JSON.stringify(config);
+  let ctx = byConfig.get(key);
   if (!ctx) {
-    ctx = openContext(storeRoot);
-    byRoot.set(storeRoot, ctx);
-    ctx.catch(() => byRoot.delete(storeRoot));
+    ctx = openContext(config);
+    byConfig.set(key, ctx);
+    ctx.catch(() => byConfig.delete(key));
   }
   return ctx;
 }
 
-async function openContext(storeRoot: string | undefined): Promise<ClientContext> {
+/**
+ * Opens the stores of a configuration; of a root folder (resolved as `CAIRN_DATASTORE_ROOT` would
+ * be, so the other backend settings still apply); or of the default resolution.
+ */
+async function openContext(target: StoreConfig | string | undefined): Promise<ClientContext> {
+  const storeRoot = typeof target === 'object' ? target.root : target;
   try {
-    const cfg = storeRoot === undefined ? resolveStoreConfig() : storeConfigAt(storeRoot);
+    const cfg =
+      typeof target === 'object'
+        ? target
+        : resolveStoreConfig(target === undefined ? {} : { env: { ...process.env, CAIRN_DATASTORE_ROOT: target } });
     const metadata = await openMetadataStore(cfg, { create: false });
     try {
       return { artifacts: await openArtifactStore(cfg, { create: false }), metadata };

@@ -1,7 +1,8 @@
 /** `Run`: one run of a flow, its steps, its end task's data, and its mutable user tags. */
 import { NotFoundError } from '../errors.js';
 import type { RunRow, RunStatus, TaskRow } from '../storage/types.js';
-import { clientContext, contextAt, storeCall, type ClientContext } from './context.js';
+import { clientContext, contextFor, storeCall, type ClientContext } from './context.js';
+import type { StoreConfig } from '../storage/config.js';
 import { dataView, type DataOf } from './data.js';
 import { loadRun, loadStep, loadTaskState, compareTaskIds, tagSetOf, toDate, type TagSet } from './lookup.js';
 import { getNamespace } from './namespace.js';
@@ -40,11 +41,11 @@ export class Run<F = unknown> {
   #end: Promise<Task<F> | undefined> | undefined;
 
   /**
-   * The run `flow/runId` in the store at `storeRoot`, whatever the current namespace and store (the
+   * The run `flow/runId` in the stores `config` names, whatever the current namespace and store (the
    * runner returns the run it just executed this way).
    */
-  static async at<F = unknown>(storeRoot: string, flow: string, runId: string): Promise<Run<F>> {
-    const ctx = await contextAt(storeRoot);
+  static async at<F = unknown>(config: StoreConfig, flow: string, runId: string): Promise<Run<F>> {
+    const ctx = await contextFor(config);
     return new Run<F>(ctx, await loadRun(ctx, flow, runId, null));
   }
 

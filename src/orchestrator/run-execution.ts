@@ -11,7 +11,7 @@ import type { StepNode } from '../graph/types.js';
 import type { StoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
 import type { ExpectedTransition, TaskSpec, TaskSuccess } from '../runtime/protocol.js';
-import type { Executor, ExecutionResult } from './executors/types.js';
+import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult } from './executors/types.js';
 import type { LoadedFlow } from './load-flow.js';
 import { loaderDirs } from './load-flow.js';
 import type { RunReporter, RunSummary, StartKind, TaskRef } from './reporter.js';
@@ -53,6 +53,8 @@ interface LiveTask {
   settings: StepSettings;
   /** Metadata writes of this task, in order. */
   chain: Promise<unknown>;
+  /** Attempts lost with their worker (retried without counting against `@retry`). */
+  lost: number;
 }
 
 const cairnDir = fileURLToPath(new URL('..', import.meta.url));
@@ -182,6 +184,7 @@ export class RunExecution {
       node,
       settings: this.steps.get(planned.step) ?? settingsOf({}),
       chain: Promise.resolve(),
+      lost: 0,
     };
     const clones = this.s.clones;
     // A task whose inputs were not all cloned runs on new inputs, so it runs rather than being cloned.
@@ -200,7 +203,8 @@ export class RunExecution {
       attempt,
       code: { sha: this.codeSha, className: this.flow, sourceFile: s.loaded.file },
       codeDir: this.codeDir,
-      store: s.config,
+      store: { root: s.config.root, artifacts: s.config.artifacts },
+      resources: settings.resources,
       inputs: planned.parents,
       params: { flow: this.flow, runId: s.runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 },
       foreachStack: planned.foreachStack,
@@ -268,12 +272,12 @@ export class RunExecution {
           clearTimeout(t);
           this.timers.delete(t);
         }
-        this.onAttemptDone(task, attempt, ref, r, fallback !== undefined);
+        this.onAttemptDone(task, attempt, ref, r, fallback);
       })
       .catch((e) => this.onAttemptDone(task, attempt, ref, internalFailure(e)));
   }
 
-  private onAttemptDone(task: LiveTask, attempt: number, ref: TaskRef | undefined, r: ExecutionResult, wasFallback = false): void {
+  private onAttemptDone(task: LiveTask, attempt: number, ref: TaskRef | undefined, r: ExecutionResult, fallback?: TaskSpec['fallback']): void {
     const { outcome } = r;
     const now = Date.now();
     const tref = ref ?? { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt };
@@ -294,12 +298,16 @@ export class RunExecution {
       return this.settle();
     }
     const { retry, catchError } = task.settings;
-    const canRetry = !this.stopping && !wasFallback && retry !== undefined && attempt < retry.times;
+    const wasFallback = fallback !== undefined;
+    // An attempt whose worker went away is run again as a new attempt, on top of the @retry budget.
+    const lost = !this.stopping && outcome.exception.type === WORKER_LOST && task.lost < LOST_WORKER_RETRIES;
+    if (lost) task.lost++;
+    const canRetry = lost || (!this.stopping && !wasFallback && retry !== undefined && attempt - task.lost < retry.times);
     const canFallback = !this.stopping && !wasFallback && !canRetry && catchError !== undefined;
     this.s.reporter.taskFailed(tref, outcome.exception, canRetry ? 'retry' : canFallback ? 'fallback' : 'none');
     if (canRetry) {
-      const wait = retry.minutesBetweenRetries * 60_000;
-      if (wait <= 0) return this.attempt(task, attempt + 1);
+      const wait = lost ? 0 : (retry?.minutesBetweenRetries ?? 0) * 60_000;
+      if (wait <= 0) return this.attempt(task, attempt + 1, lost ? fallback : undefined);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (this.stopping) {

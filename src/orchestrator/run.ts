@@ -1,5 +1,6 @@
 /**
- * `executeRun`: validates a flow, records a new run and executes it on the local worker pool.
+ * `executeRun`: validates a flow, records a new run and executes it on the chosen executor (the
+ * local worker pool, or the queue that `cairn worker` processes take tasks from).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import type { FlowSpec } from '../authoring/flow-spec.js';
 import { formatLintIssue, topologicalOrder } from '../graph/index.js';
 import { openArtifactStore, openMetadataStore, resolveStoreConfig, type StoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
-import { LocalPool } from './executors/local-pool.js';
+import { createExecutor, resolveExecutorSettings } from './executors/choose.js';
+import type { Executor } from './executors/types.js';
 import { loadFlow, loaderDirs, type LoadedFlow } from './load-flow.js';
 import { newRunId } from './run-ids.js';
 import type { RunReporter, RunSummary } from './reporter.js';
@@ -34,6 +36,8 @@ export interface RunOptions {
   reporter?: RunReporter;
   /** `false`: the plain log even on a terminal (`--no-progress`). */
   progress?: boolean;
+  /** `local` or `queue` (default: `CAIRN_EXECUTOR`, the config file's `executor`, else `local`). */
+  executor?: string;
 }
 
 export type RunResult = RunSummary;
@@ -109,12 +113,16 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
   const limits = checkLimits(options);
   const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
   const user = currentUser(options.env);
-  const pool = new LocalPool({ maxWorkers: limits.maxWorkers, ...(options.env ? { env: options.env } : {}) });
-  pool.warm();
   const reporter = options.reporter ?? chooseReporter({ env: options.env ?? process.env, progress: options.progress });
+  // Started before the flow loads (the local pool forks its first process; the queue connects).
+  const settings = resolveExecutorSettings({ localRoot: config.root, ...(options.env ? { env: options.env } : {}), ...(options.executor ? { option: options.executor } : {}) });
+  const starting = createExecutor(settings, { maxWorkers: limits.maxWorkers, notice: (text) => reporter.notice(text), ...(options.env ? { env: options.env } : {}) });
+  starting.catch(() => {}); // a flow that fails to load is reported first
+  let pool: Executor | undefined;
   try {
     const loaded = await prepareFlow(options, config);
     reporter.validated(loaded.flowClass.name, user, topologicalOrder(loaded.graph));
+    pool = await starting;
     const [artifacts, metadata] = await Promise.all([openArtifactStore(config), openMetadataStore(config, { create: true })]);
     try {
       const prepareInputs = prepare ?? parameterInputs({ ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
@@ -143,7 +151,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       await artifacts.close?.();
     }
   } finally {
-    await pool.shutdown();
+    await (pool ?? (await starting.catch(() => undefined)))?.shutdown();
     reporter.flush();
   }
 }

@@ -3,7 +3,7 @@
  * process on any machine needs to run the task, nothing that lives only in the orchestrator.
  */
 import type { ForeachFrame, TaskAttemptKey, TaskException } from '../core/types.js';
-import type { StoreConfig } from '../storage/config.js';
+import type { TaskStoreConfig } from '../storage/config.js';
 import type { NodeType } from '../graph/types.js';
 
 export interface CodeRef {
@@ -32,7 +32,13 @@ export interface TaskSpec {
   code: CodeRef;
   /** Folder where this machine keeps materialized code packages. */
   codeDir: string;
-  store: StoreConfig;
+  /**
+   * Where the task's artifacts live. Only the artifact store: a task never touches the metadata
+   * store, so its settings (database URLs, credentials) never travel to workers.
+   */
+  store: TaskStoreConfig;
+  /** What the step's `@resources` asks for; executors that place tasks on machines honour it. */
+  resources: TaskResources;
   /** The parent task attempts: one for a linear step (the `_parameters` task for start), many for a join. */
   inputs: TaskAttemptKey[];
   /** The run's `_parameters` task attempt: parameters are visible in every step, joins included. */
@@ -51,6 +57,13 @@ export interface TaskSpec {
   environment: Record<string, string>;
   /** The `@catchError` fallback: instead of running the step, finish it with this failure caught. */
   fallback?: { var: string | undefined; exception: TaskException };
+}
+
+export interface TaskResources {
+  cpu?: number;
+  /** Megabytes. */
+  memory?: number;
+  gpu?: number;
 }
 
 export interface TaskSuccess {

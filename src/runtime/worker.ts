@@ -2,7 +2,7 @@
  * Entry point of a worker process: takes one task at a time from the orchestrator over IPC, runs
  * it, streams its output back and reports the outcome. A worker is reused for many tasks.
  */
-import { openArtifactStore, type StoreConfig } from '../storage/config.js';
+import { openArtifactStore, type TaskStoreConfig } from '../storage/config.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { installCapture, LogSaver, OutputCapture, setActiveCapture } from './capture.js';
 import { runTask } from './task.js';
@@ -11,7 +11,7 @@ import { toException } from './exception.js';
 
 const stores = new Map<string, Promise<ArtifactStore>>();
 
-function storeFor(config: StoreConfig): Promise<ArtifactStore> {
+function storeFor(config: TaskStoreConfig): Promise<ArtifactStore> {
   const key = JSON.stringify(config);
   let store = stores.get(key);
   if (!store) {
@@ -59,6 +59,9 @@ if (!process.send) {
   process.exit(2);
 }
 installCapture();
+// The process that started this one is gone (killed, or its machine's worker stopped hard): stop
+// at once rather than finish a task whose outcome nobody will hear.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (message: ToWorker) => {
   if (message.type === 'run') void handle(message.spec);
 });

@@ -23,8 +23,6 @@ function errCode(e: unknown): string | undefined {
 }
 
 export class BlobCache {
-  private readonly dirs = new Set<string>();
-
   constructor(readonly dir: string) {}
 
   path(sha: string): string {
@@ -35,13 +33,9 @@ export class BlobCache {
     return statSync(this.path(sha), { throwIfNoEntry: false }) !== undefined;
   }
 
-  /** Creates the blob's folder (once) and returns the blob's path in the cache. */
+  /** Creates the blob's folder (it may have been removed since the last call) and returns the blob's path. */
   prepare(sha: string): string {
-    const dir = join(this.dir, sha.slice(0, 2));
-    if (!this.dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.dirs.add(dir);
-    }
+    mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
     return this.path(sha);
   }
 
@@ -83,14 +77,10 @@ export class BlobCache {
     const dir = join(this.dir, sha.slice(0, 2));
     const tmp = join(dir, `.${sha}.${TMP_TAG}.${++tmpCounter}.tmp`);
     try {
-      if (!this.dirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        this.dirs.add(dir);
-      }
+      await mkdir(dir, { recursive: true });
       await writeFile(tmp, bytes, { flag: 'wx' });
       await rename(tmp, this.path(sha));
     } catch {
-      this.dirs.delete(dir);
       await unlink(tmp).catch(() => undefined);
     }
   }

@@ -43,6 +43,9 @@ export interface StoreConfig {
   metadata: MetadataStoreConfig;
 }
 
+/** The part of a `StoreConfig` that a task needs: never the metadata store's settings. */
+export type TaskStoreConfig = Pick<StoreConfig, 'root' | 'artifacts'>;
+
 /** Settings a config file may hold (environment variables override each). */
 export interface FileSettings {
   datastore?: 'local' | 's3';
@@ -52,6 +55,7 @@ export interface FileSettings {
   metadataUrl?: string;
   executor?: 'local' | 'queue';
   redisUrl?: string;
+  queuePrefix?: string;
 }
 
 export const DATASTORE_ROOT_ENV = 'CAIRN_DATASTORE_ROOT';
@@ -167,7 +171,7 @@ function unknownKind(what: string, kind: unknown): CairnError {
  * Opens the artifact store. With `create: false` (reading), a missing store rejects with
  * `NOT_FOUND`; with `create: true` (the default) its folder is created.
  */
-export async function openArtifactStore(cfg: StoreConfig, opts: { create?: boolean } = {}): Promise<ArtifactStore> {
+export async function openArtifactStore(cfg: TaskStoreConfig, opts: { create?: boolean } = {}): Promise<ArtifactStore> {
   const a = cfg.artifacts;
   switch (a.kind) {
     case 'local': {

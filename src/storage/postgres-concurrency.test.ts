@@ -115,6 +115,36 @@ if (skip !== undefined || adminUrl === undefined) {
         assert.equal((await store!.getTask({ flow: FLOW, runId: 'r1', step: 'train', taskId: '3' }))?.status, 'running');
       }));
 
+    it('applies the writes of one turn in the order they were made, repeated keys included', () =>
+      withStores(1, async ([store]) => {
+        const s = store!;
+        const key = (taskId: string, runId = 'r1'): TaskKey => ({ flow: FLOW, runId, step: 'start', taskId });
+        const create = (k: TaskKey) => s.createTask({ ...k, createdAt: 1, foreachStack: [], parents: [] });
+        const results = await Promise.allSettled([
+          s.createRun(newRun('r1')),
+          create(key('1')),
+          s.startAttempt(key('1'), 0, 2, 10),
+          s.startAttempt(key('1'), 0, 2, 10),
+          s.finishAttempt(key('1'), 0, { status: 'failed', finishedAt: 3, exception: { type: 'Error', message: 'first' } }),
+          s.startAttempt(key('1'), 1, 4, 11),
+          s.finishTask(key('1'), 'failed', 5, null),
+          s.finishTask(key('1'), 'succeeded', 6, 1),
+          create(key('2')),
+          create(key('2')),
+          s.createRun(newRun('r2')),
+          create(key('1', 'r2')),
+        ]);
+        assert.deepEqual(results.map((r) => r.status), [
+          'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled',
+        ]);
+        await rejectsWithCode(() => Promise.reject((results[3] as PromiseRejectedResult).reason), 'INVALID_ARGUMENT', /Attempt 0 of task ContractFlow\/r1\/start\/1 was already started/);
+        await rejectsWithCode(() => Promise.reject((results[9] as PromiseRejectedResult).reason), 'INVALID_ARGUMENT', /Task ContractFlow\/r1\/start\/2 already exists/);
+        const task = await s.getTask(key('1'));
+        assert.deepEqual([task?.status, task?.attempt, task?.doneAttempt, task?.finishedAt], ['succeeded', 1, 1, 6]);
+        assert.deepEqual((await s.listAttempts(key('1'))).map((a) => [a.attempt, a.status, a.pid, a.exception?.message]), [[0, 'failed', 10, 'first'], [1, 'running', 11, undefined]]);
+        assert.equal((await s.listTasks(FLOW, 'r2')).length, 1);
+      }));
+
     it('fails only the write at fault when a burst meets an error it could not foresee', () =>
       withStores(1, async ([store]) => {
         await store!.createRun(newRun('r1'));
@@ -164,6 +194,17 @@ if (skip !== undefined || adminUrl === undefined) {
         assert.deepEqual(page.map((r) => r.runId), [runId(2990), runId(2980), runId(2970)]);
         assert.equal((await store!.listRuns({ flow: FLOW, tags: ['rare', 'user:bob'] })).length, 40);
         assert.deepEqual(await store!.listFlows(), [FLOW]);
+      }));
+
+    it('finds a task by its key through the primary key, before the table has statistics', () =>
+      withStores(1, async ([store], url) => {
+        await orchestrate(store!, 'wide', 'alice', 3000);
+        // The same lookup the foreign-key check of every new attempt makes.
+        const plan = (await db.query<{ 'QUERY PLAN': string }>(
+          'EXPLAIN SELECT 1 FROM tasks WHERE flow = $1 AND run_id = $2 AND step = $3 AND task_id = $4', [FLOW, 'wide', 'train', '77'], url,
+        )).map((r) => r['QUERY PLAN']).join('\n');
+        assert.match(plan, /using tasks_pkey/, plan);
+        assert.equal((await store!.listTasks(FLOW, 'wide', 'train')).length, 2999);
       }));
   });
 }

@@ -1,8 +1,9 @@
 /**
  * Group commit for the Postgres metadata store. The writes made in one turn of the event loop go to
  * the server in one transaction, pipelined on one connection (BEGIN, every statement, COMMIT, sent
- * without waiting for each answer), so a burst of thousands of task writes costs about one round
- * trip. Each write's promise settles with its own result.
+ * without waiting for each answer). Consecutive row writes of one kind (the task writes) share one
+ * statement over arrays, so a burst of thousands of task writes costs a few statements and about
+ * one round trip. Each write's promise settles with its own result.
  *
  * A write's statements are written so that the expected refusals (a duplicate id, a missing parent)
  * change nothing and raise nothing: the write reads its own result rows to tell. Anything else that
@@ -19,15 +20,43 @@ export interface WriteMessages {
   missing?: string;
 }
 
-export interface WriteOp {
+/** A write of its own statements (the run writes). */
+export interface StatementWrite {
   /** What the write does, for messages: `create run F/123`. */
   what: string;
+  msgs?: WriteMessages;
   /** Run in order, inside the batch's transaction. */
   statements: QueryConfig[];
   /** Reads the statements' results: the error to report when the write was refused, else undefined. */
   check(results: QueryResult[]): CairnError | undefined;
-  msgs?: WriteMessages;
 }
+
+/**
+ * A statement that applies many row writes of one kind at once: `sql` takes one array parameter per
+ * column (row i of the writes is element i of each) and returns, for each row in order, whether its
+ * parent was `found` and whether the write was `done`.
+ */
+export interface RowStatement {
+  sql: string;
+}
+
+/** A one-row write (the task writes): the writes of one kind that follow one another share a statement. */
+export interface RowWrite {
+  what: string;
+  msgs?: WriteMessages;
+  statement: RowStatement;
+  /** Two writes with the same key never share a statement, so each sees the other's effect in order. */
+  key: string;
+  row: unknown[];
+  check(result: RowResult): CairnError | undefined;
+}
+
+export interface RowResult {
+  found: boolean;
+  done: boolean;
+}
+
+export type WriteOp = StatementWrite | RowWrite;
 
 interface Queued {
   op: WriteOp;
@@ -35,8 +64,11 @@ interface Queued {
   reject(error: CairnError): void;
 }
 
+/** What a write's queries answered: its statements' results, or its row's. */
+type Answer = QueryResult[] | RowResult;
+
 type Outcome =
-  | { kind: 'committed'; results: QueryResult[][] }
+  | { kind: 'committed'; answers: Answer[] }
   | { kind: 'failed'; error: unknown; retry: boolean; connection: boolean };
 
 /** At most this many writes share one transaction; the rest go in the next. */
@@ -106,12 +138,9 @@ export class GroupCommit {
     }
     let broken: Error | undefined;
     try {
-      let outcome = await transaction(client, batch.map((q) => q.op));
-      for (let tries = 1; outcome.kind === 'failed' && outcome.retry && tries < MAX_RETRIES; tries++) {
-        outcome = await transaction(client, batch.map((q) => q.op));
-      }
+      const outcome = await transactionWithRetries(client, batch.map((q) => q.op));
       if (outcome.kind === 'committed') {
-        batch.forEach((q, i) => settle(q, q.op.check(outcome.results[i] ?? [])));
+        batch.forEach((q, i) => settle(q, check(q.op, outcome.answers[i])));
         return;
       }
       if (outcome.connection || outcome.retry) {
@@ -121,12 +150,9 @@ export class GroupCommit {
       }
       // One write failed in a way it could not foresee: replay them one transaction each.
       for (const [i, q] of batch.entries()) {
-        let one = await transaction(client, [q.op]);
-        for (let tries = 1; one.kind === 'failed' && one.retry && tries < MAX_RETRIES; tries++) {
-          one = await transaction(client, [q.op]);
-        }
+        const one = await transactionWithRetries(client, [q.op]);
         if (one.kind === 'committed') {
-          settle(q, q.op.check(one.results[0] ?? []));
+          settle(q, check(q.op, one.answers[0]));
         } else {
           q.reject(this.#explain(q.op, one.error));
           if (one.connection) {
@@ -151,12 +177,61 @@ function settle(q: Queued, refused: CairnError | undefined): void {
   else q.resolve();
 }
 
-/** BEGIN, the writes' statements and COMMIT, pipelined; what became of them. */
+function check(op: WriteOp, answer: Answer | undefined): CairnError | undefined {
+  if ('statements' in op) return op.check(Array.isArray(answer) ? answer : []);
+  return op.check(answer && !Array.isArray(answer) ? answer : { found: false, done: false });
+}
+
+interface Part {
+  /** Indexes of the writes whose queries these are. */
+  ops: number[];
+  queries: QueryConfig[];
+  rows: boolean;
+}
+
+/** The queries of a batch, in order: a run of row writes of one kind, with distinct keys, is one query. */
+function partsOf(ops: readonly WriteOp[]): Part[] {
+  const parts: Part[] = [];
+  let group: { statement: RowStatement; ops: number[]; keys: Set<string> } | undefined;
+  const closeGroup = (): void => {
+    if (!group) return;
+    const rows = group.ops.map((i) => (ops[i] as RowWrite).row);
+    const columns = (rows[0] ?? []).map((_, c) => rows.map((r) => r[c]));
+    // Not a named (prepared) statement: each is planned for its own number of rows.
+    parts.push({ ops: group.ops, queries: [{ text: group.statement.sql, values: columns }], rows: true });
+    group = undefined;
+  };
+  ops.forEach((op, i) => {
+    if ('statements' in op) {
+      closeGroup();
+      parts.push({ ops: [i], queries: op.statements, rows: false });
+      return;
+    }
+    if (group && (group.statement !== op.statement || group.keys.has(op.key))) closeGroup();
+    group ??= { statement: op.statement, ops: [], keys: new Set() };
+    group.ops.push(i);
+    group.keys.add(op.key);
+  });
+  closeGroup();
+  return parts;
+}
+
+/** A transaction, tried again after a deadlock or a serialization failure. */
+async function transactionWithRetries(client: PoolClient, ops: readonly WriteOp[]): Promise<Outcome> {
+  let outcome = await transaction(client, ops);
+  for (let tries = 1; outcome.kind === 'failed' && outcome.retry && tries < MAX_RETRIES; tries++) {
+    outcome = await transaction(client, ops);
+  }
+  return outcome;
+}
+
+/** BEGIN, the writes' queries and COMMIT, pipelined; what became of them. */
 async function transaction(client: PoolClient, ops: readonly WriteOp[]): Promise<Outcome> {
+  const parts = partsOf(ops);
   const begin = client.query('BEGIN');
-  const perOp = ops.map((op) => op.statements.map((s) => client.query(s)));
+  const sent = parts.map((p) => p.queries.map((query) => client.query(query)));
   const commit = client.query('COMMIT');
-  const settled = await Promise.allSettled([begin, ...perOp.flat(), commit]);
+  const settled = await Promise.allSettled([begin, ...sent.flat(), commit]);
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
   // After the first error, Postgres refuses the rest of the transaction (25P02): report the first.
   const error = failures.find((e) => sqlState(e) !== '25P02') ?? failures[0];
@@ -173,9 +248,19 @@ async function transaction(client: PoolClient, ops: readonly WriteOp[]): Promise
   if (done.command !== 'COMMIT') {
     return { kind: 'failed', error: new Error(`the transaction ended with ${done.command}`), retry: false, connection: false };
   }
-  const results: QueryResult[][] = [];
-  for (const statements of perOp) results.push(await Promise.all(statements));
-  return { kind: 'committed', results };
+  const answers: Answer[] = [];
+  for (const [k, part] of parts.entries()) {
+    const results = await Promise.all(sent[k]!);
+    if (!part.rows) {
+      answers[part.ops[0]!] = results;
+      continue;
+    }
+    const rows = results[0]?.rows as RowResult[] | undefined;
+    part.ops.forEach((i, j) => {
+      answers[i] = rows?.[j] ?? { found: false, done: false };
+    });
+  }
+  return { kind: 'committed', answers };
 }
 
 /** Turns what a failed write threw into a CairnError that says what happened. */

@@ -68,7 +68,7 @@ if (skip !== undefined || adminUrl === undefined) {
       const { url } = await db.freshSchema();
       const old = await PostgresMetadataStore.open(url);
       await old.createRun(newRun('kept', { userTags: ['exp'] }));
-      await old.close();
+      assert.equal((await old.getRun('ContractFlow', 'kept'))?.runId, 'kept');
       // A later cairn adds a migration; two of its processes open the database at once.
       const newer = [...MIGRATIONS, 'ALTER TABLE runs ADD COLUMN note text'];
       const pools = [new pg.Pool({ connectionString: url }), new pg.Pool({ connectionString: url })];
@@ -87,6 +87,9 @@ if (skip !== undefined || adminUrl === undefined) {
       const versions = await db.query<{ version: number }>('SELECT version FROM cairn_schema ORDER BY version', [], url);
       assert.deepEqual(versions.map((v) => v.version), Array.from({ length: newer.length }, (_, i) => i + 1));
       assert.deepEqual(await db.query('SELECT run_id, note FROM runs', [], url), [{ run_id: 'kept', note: null }]);
+      // A store opened before keeps working: its prepared queries name their columns.
+      assert.deepEqual((await old.getRun('ContractFlow', 'kept'))?.userTags, ['exp']);
+      await old.close();
       // This cairn knows only the older schema: it refuses rather than misread the data.
       await rejectsWithCode(() => PostgresMetadataStore.open(url), 'STORE', /schema version 2/, /newer/, /upgrade cairn/);
     });
@@ -125,10 +128,10 @@ if (skip !== undefined || adminUrl === undefined) {
       const u = new URL(adminUrl);
       u.password = secret;
       u.pathname = '/cairn_no_such_database';
-      assertHidden(await rejectsWithCode(() => PostgresMetadataStore.open(u.toString()), 'STORE', /cairn_no_such_database/, /does not exist/));
+      assertHidden(await rejectsWithCode(() => PostgresMetadataStore.open(u.toString()), 'STORE', /cairn_no_such_database/, /does not exist/, /Create the database first/));
       u.pathname = `/${db.name}`;
       u.username = 'cairn_no_such_role';
-      assertHidden(await rejectsWithCode(() => PostgresMetadataStore.open(u.toString()), 'STORE', /role "cairn_no_such_role" does not exist/));
+      assertHidden(await rejectsWithCode(() => PostgresMetadataStore.open(u.toString()), 'STORE', /role "cairn_no_such_role" does not exist/, /Check the user and password/));
     });
 
     it('when the setting is not a postgres URL', async () => {

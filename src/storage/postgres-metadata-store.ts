@@ -9,8 +9,9 @@ import pg from 'pg';
 import type { CustomTypesConfig, Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskException, type TaskKey } from '../core/types.js';
-import { errorText, explainWriteError, GroupCommit, type WriteOp } from './postgres-group-commit.js';
+import { errorText, explainWriteError, GroupCommit, sqlState, type StatementWrite, type WriteOp } from './postgres-group-commit.js';
 import { migrate } from './postgres-schema.js';
+import { createTaskWrite, finishAttemptWrite, finishTaskWrite, startAttemptWrite } from './postgres-task-writes.js';
 import type {
   AttemptRow, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
 } from './types.js';
@@ -41,6 +42,12 @@ interface AttemptDbRow {
 }
 interface StepDbRow { step: string; created_at: number; finished_at: number | null; task_count: number }
 
+// Columns by name, not `*`: a prepared query stays valid when a later migration adds a column.
+const RUN_COLUMNS = 'flow, run_id, user_name, created_at, finished_at, status, user_tags, system_tags, params, code_package, origin_run_id';
+const TASK_COLUMNS =
+  'flow, run_id, step, task_id, created_at, finished_at, status, attempt, done_attempt, foreach_stack, parents, origin_pathspec';
+const ATTEMPT_COLUMNS =
+  'flow, run_id, step, task_id, attempt, started_at, finished_at, status, exception, stdout_log, stderr_log, pid';
 const TASK_KEY = 'flow = $1 AND run_id = $2 AND step = $3 AND task_id = $4';
 const TASK_ORDER = 'ORDER BY seq, ord'; // ascending puts nulls (non-numeric ids) last
 
@@ -64,43 +71,21 @@ const SQL = {
   addUserTags: `INSERT INTO run_tags (flow, run_id, tag, kind)
     SELECT r.flow, r.run_id, t, 'user' FROM runs r CROSS JOIN unnest($3::text[]) t
     WHERE r.flow = $1 AND r.run_id = $2 ON CONFLICT DO NOTHING`,
-  createTask: `WITH run AS (SELECT flow, run_id FROM runs WHERE flow = $1 AND run_id = $2),
-    ins AS (
-      INSERT INTO tasks (flow, run_id, step, task_id, seq, created_at, status, attempt, foreach_stack, parents, origin_pathspec)
-      SELECT run.flow, run.run_id, $3::text, $4::text, $5::bigint, $6::bigint, 'pending', 0, $7::json, $8::jsonb, $9::text FROM run
-      ON CONFLICT DO NOTHING RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM run)::int AS found, (SELECT count(*) FROM ins)::int AS done`,
-  startAttempt: `WITH task AS (SELECT 1 FROM tasks WHERE ${TASK_KEY}),
-    ins AS (
-      INSERT INTO attempts (flow, run_id, step, task_id, attempt, started_at, status, pid)
-      SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::bigint, 'running', $7::int FROM task
-      ON CONFLICT DO NOTHING RETURNING 1
-    ),
-    upd AS (
-      UPDATE tasks SET status = 'running', attempt = greatest(attempt, $5::int)
-      WHERE ${TASK_KEY} AND EXISTS (SELECT 1 FROM ins)
-    )
-    SELECT (SELECT count(*) FROM task)::int AS found, (SELECT count(*) FROM ins)::int AS done`,
-  finishAttempt: `UPDATE attempts SET status = $6, finished_at = $7, exception = $8::json,
-      stdout_log = coalesce($9, stdout_log), stderr_log = coalesce($10, stderr_log)
-    WHERE ${TASK_KEY} AND attempt = $5`,
-  finishTask: `UPDATE tasks SET status = $5, finished_at = $6, done_attempt = $7 WHERE ${TASK_KEY}`,
-  getRun: 'SELECT * FROM runs WHERE flow = $1 AND run_id = $2',
+  getRun: `SELECT ${RUN_COLUMNS} FROM runs WHERE flow = $1 AND run_id = $2`,
   // Distinct flows by skipping through the primary key, one index probe per flow.
   listFlows: `WITH RECURSIVE f AS (
       (SELECT flow FROM runs ORDER BY flow LIMIT 1)
       UNION ALL
       SELECT (SELECT r.flow FROM runs r WHERE r.flow > f.flow ORDER BY r.flow LIMIT 1) FROM f WHERE f.flow IS NOT NULL
     ) SELECT flow FROM f WHERE flow IS NOT NULL`,
-  getTask: `SELECT * FROM tasks WHERE ${TASK_KEY}`,
-  listTasks: `SELECT * FROM tasks WHERE flow = $1 AND run_id = $2 ${TASK_ORDER}`,
-  listStepTasks: `SELECT * FROM tasks WHERE flow = $1 AND run_id = $2 AND step = $3 ${TASK_ORDER}`,
+  getTask: `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${TASK_KEY}`,
+  listTasks: `SELECT ${TASK_COLUMNS} FROM tasks WHERE flow = $1 AND run_id = $2 ${TASK_ORDER}`,
+  listStepTasks: `SELECT ${TASK_COLUMNS} FROM tasks WHERE flow = $1 AND run_id = $2 AND step = $3 ${TASK_ORDER}`,
   listSteps: `SELECT step, min(created_at) AS created_at, count(*)::int AS task_count,
       CASE WHEN count(finished_at) = count(*) THEN max(finished_at) END AS finished_at
     FROM tasks WHERE flow = $1 AND run_id = $2
     GROUP BY step ORDER BY min(created_at), min(coalesce(seq, 9007199254740991)), step`,
-  listAttempts: `SELECT * FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`,
+  listAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`,
 } as const;
 
 /** A named query: prepared once per connection. */
@@ -141,7 +126,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const client = await pool.connect().catch((e: unknown) => {
         throw new CairnError(
           'STORE',
-          `Cannot connect to the Postgres metadata store ${location}: ${errorText(e)}. Check CAIRN_METADATA_URL and that the server is running.`,
+          `Cannot connect to the Postgres metadata store ${location}: ${errorText(e)}. ${connectHint(e)}`,
           { cause: e },
         );
       });
@@ -170,7 +155,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const userTags = unique(run.userTags);
     const systemTags = unique(run.systemTags);
     const duplicate = `Run ${run.flow}/${run.runId} already exists: run ids must be unique within a flow.`;
-    await this.#write(`create run ${run.flow}/${run.runId}`, () => ({
+    await this.#writeStatements(`create run ${run.flow}/${run.runId}`, () => ({
       statements: [q('createRun', [
         run.flow, run.runId, run.user, run.createdAt, JSON.stringify(userTags), JSON.stringify(systemTags),
         JSON.stringify(run.params ?? {}), run.codePackage ?? null, run.originRunId ?? null, userTags, systemTags,
@@ -181,7 +166,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void> {
-    await this.#write(`finish run ${flow}/${runId}`, () => ({
+    await this.#writeStatements(`finish run ${flow}/${runId}`, () => ({
       statements: [q('finishRun', [flow, runId, status, finishedAt])],
       check: ([r]) => (r?.rowCount ? undefined : runNotFound(flow, runId)),
     }));
@@ -199,11 +184,8 @@ export class PostgresMetadataStore implements MetadataStore {
     const values: unknown[] = [query.flow];
     if (query.before) values.push(query.before.createdAt, query.before.runId);
     values.push(...tags, query.limit === undefined ? null : Math.max(0, Math.floor(query.limit)));
-    const rows = await this.#read<RunDbRow>(`the runs of ${query.flow}`, {
-      name: `cairn_runs_${tags.length}_${successfulOnly ? 1 : 0}_${before ? 1 : 0}`,
-      text: runQuerySql(tags.length, successfulOnly, before),
-      values,
-    });
+    // Planned for its values each time (not prepared), so the limit and tags given shape the plan.
+    const rows = await this.#read<RunDbRow>(`the runs of ${query.flow}`, { text: runQuerySql(tags.length, successfulOnly, before), values });
     return rows.map(toRun);
   }
 
@@ -213,7 +195,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async setUserTags(flow: string, runId: string, userTags: readonly string[]): Promise<void> {
     const tags = unique(userTags);
-    await this.#write(`set the tags of run ${flow}/${runId}`, () => ({
+    await this.#writeStatements(`set the tags of run ${flow}/${runId}`, () => ({
       statements: [
         q('setUserTags', [flow, runId, JSON.stringify(tags)]),
         q('dropUserTags', [flow, runId, tags]),
@@ -224,40 +206,11 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async createTask(task: NewTask): Promise<void> {
-    const path = taskPathspec(task);
-    const msgs = {
-      duplicate: `Task ${path} already exists.`,
-      missing: `Cannot create task ${path}: run ${task.flow}/${task.runId} does not exist.`,
-    };
-    await this.#write(`create task ${path}`, () => ({
-      statements: [q('createTask', [
-        task.flow, task.runId, task.step, task.taskId, taskSeq(task.taskId), task.createdAt,
-        JSON.stringify(task.foreachStack ?? []), JSON.stringify(task.parents ?? []), task.originPathspec ?? null,
-      ])],
-      check: ([r]) => {
-        const row = firstRow<{ found: number; done: number }>(r);
-        if (!row?.found) return new CairnError('NOT_FOUND', msgs.missing);
-        return row.done ? undefined : new CairnError('INVALID_ARGUMENT', msgs.duplicate);
-      },
-      msgs,
-    }));
+    await this.#write(`create task ${taskPathspec(task)}`, () => createTaskWrite(task));
   }
 
   async startAttempt(task: TaskKey, attempt: number, startedAt: number, pid: number | null): Promise<void> {
-    const path = taskPathspec(task);
-    const msgs = {
-      duplicate: `Attempt ${attempt} of task ${path} was already started.`,
-      missing: `Cannot start attempt ${attempt}: task ${path} does not exist.`,
-    };
-    await this.#write(`start attempt ${attempt} of task ${path}`, () => ({
-      statements: [q('startAttempt', [...taskWhere(task), attempt, startedAt, pid])],
-      check: ([r]) => {
-        const row = firstRow<{ found: number; done: number }>(r);
-        if (!row?.found) return new CairnError('NOT_FOUND', msgs.missing);
-        return row.done ? undefined : new CairnError('INVALID_ARGUMENT', msgs.duplicate);
-      },
-      msgs,
-    }));
+    await this.#write(`start attempt ${attempt} of task ${taskPathspec(task)}`, () => startAttemptWrite(task, attempt, startedAt, pid));
   }
 
   async finishAttempt(
@@ -265,22 +218,11 @@ export class PostgresMetadataStore implements MetadataStore {
     attempt: number,
     outcome: { status: 'succeeded' | 'failed'; finishedAt: number; exception?: TaskException | null; logs?: { stdout: string | null; stderr: string | null } },
   ): Promise<void> {
-    const exception = outcome.exception ? JSON.stringify(outcome.exception) : null;
-    await this.#write(`finish attempt ${attempt} of task ${taskPathspec(task)}`, () => ({
-      statements: [q('finishAttempt', [
-        ...taskWhere(task), attempt, outcome.status, outcome.finishedAt, exception,
-        outcome.logs?.stdout ?? null, outcome.logs?.stderr ?? null,
-      ])],
-      check: ([r]) =>
-        r?.rowCount ? undefined : new CairnError('NOT_FOUND', `Attempt ${attempt} of task ${taskPathspec(task)} was never started.`),
-    }));
+    await this.#write(`finish attempt ${attempt} of task ${taskPathspec(task)}`, () => finishAttemptWrite(task, attempt, outcome));
   }
 
   async finishTask(task: TaskKey, status: 'succeeded' | 'failed', finishedAt: number, doneAttempt: number | null): Promise<void> {
-    await this.#write(`finish task ${taskPathspec(task)}`, () => ({
-      statements: [q('finishTask', [...taskWhere(task), status, finishedAt, doneAttempt])],
-      check: ([r]) => (r?.rowCount ? undefined : new CairnError('NOT_FOUND', `Task ${taskPathspec(task)} does not exist.`)),
-    }));
+    await this.#write(`finish task ${taskPathspec(task)}`, () => finishTaskWrite(task, status, finishedAt, doneAttempt));
   }
 
   async getTask(task: TaskKey): Promise<TaskRow | undefined> {
@@ -312,11 +254,15 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.#closing;
   }
 
-  /** Queues a write; `build` makes its statements (a value that cannot be stored rejects this write alone). */
-  #write(what: string, build: () => Omit<WriteOp, 'what'>): Promise<void> {
+  /** Queues a write; `build` makes it (a value that cannot be stored rejects this write alone). */
+  #writeStatements(what: string, build: () => Omit<StatementWrite, 'what'>): Promise<void> {
+    return this.#write(what, () => ({ what, ...build() }));
+  }
+
+  #write(what: string, build: () => WriteOp): Promise<void> {
     let op: WriteOp;
     try {
-      op = { what, ...build() };
+      op = build();
     } catch (e) {
       return Promise.reject(explainWriteError(what, e, {}, this.location));
     }
@@ -341,7 +287,7 @@ export function runQuerySql(tagCount: number, successfulOnly: boolean, before: b
   for (let i = 0; i < tagCount; i++) {
     where.push(`EXISTS (SELECT 1 FROM run_tags t WHERE t.flow = r.flow AND t.run_id = r.run_id AND t.tag = $${n++})`);
   }
-  return `SELECT r.* FROM runs r WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC, r.run_id DESC LIMIT $${n}`;
+  return `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC, r.run_id DESC LIMIT $${n}`;
 }
 
 /**
@@ -361,6 +307,17 @@ export function describePostgresUrl(url: string): string {
   if (u.password) u.password = '***';
   for (const key of [...u.searchParams.keys()]) if (/pass/i.test(key)) u.searchParams.set(key, '***');
   return u.toString();
+}
+
+/** What to do about a failed connection. */
+function connectHint(e: unknown): string {
+  const state = sqlState(e);
+  if (state === '28P01' || state === '28000') return 'Check the user and password (CAIRN_METADATA_URL, or PGPASSWORD).';
+  if (state === '3D000') return 'Create the database first: cairn creates its tables, not the database.';
+  if (/password must be a string/.test(errorText(e))) {
+    return 'The server asks for a password and none was given: set PGPASSWORD, or put it in CAIRN_METADATA_URL.';
+  }
+  return 'Check CAIRN_METADATA_URL and that the server is running.';
 }
 
 /** bigint columns (epoch ms, task ids as numbers) come back as numbers; they stay below 2^53. */
@@ -393,11 +350,6 @@ function toAttempt(r: AttemptDbRow): AttemptRow {
     flow: r.flow, runId: r.run_id, step: r.step, taskId: r.task_id, attempt: r.attempt, startedAt: r.started_at,
     finishedAt: r.finished_at, status: r.status, exception: r.exception, logs: { stdout: r.stdout_log, stderr: r.stderr_log }, pid: r.pid,
   };
-}
-
-/** Task ids are numeric strings: order by their value (`10` after `9`). */
-function taskSeq(taskId: string): number | null {
-  return /^\d{1,15}$/.test(taskId) ? Number(taskId) : null;
 }
 
 function unique(xs: readonly string[]): string[] {

@@ -60,7 +60,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (flow, run_id, step, task_id),
     FOREIGN KEY (flow, run_id) REFERENCES runs (flow, run_id) ON DELETE CASCADE
   );
-  CREATE INDEX tasks_in_order ON tasks (flow, run_id, seq, ord);
+  -- Tasks in id order. Without flow, so that a lookup by the full key (getTask, the foreign-key
+  -- checks of attempts) never takes this index for the primary key while the table has no statistics.
+  CREATE INDEX tasks_in_order ON tasks (run_id, seq, ord);
 
   CREATE TABLE attempts (
     flow        text COLLATE "C" NOT NULL,

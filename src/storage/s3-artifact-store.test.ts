@@ -131,6 +131,12 @@ if (!env) {
         assert.ok(puts.every((r) => r.status === 200 || r.status === 412), JSON.stringify(puts));
         assert.ok(Buffer.from(await writers[3]!.getBlob(shas[0]!)).equals(Buffer.from(bytes)));
       }
+      // Multipart: every writer succeeds and the object holds the blob, whoever completed first.
+      const big = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+      const shas = await Promise.all(writers.map((w) => w.putBlob(big)));
+      assert.deepEqual(new Set(shas), new Set([sha1Hex(big)]));
+      const reader = makeStore({ prefix: 'shared-writes', cacheDir: undefined });
+      assert.ok(Buffer.from(await reader.getBlob(shas[0]!)).equals(Buffer.from(big)));
     });
 
     it('does not send the bytes of a large blob that is already stored', async () => {

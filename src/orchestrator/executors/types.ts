@@ -7,13 +7,22 @@ export interface TaskEvents {
   onLog(stream: 'stdout' | 'stderr', lines: string[], at: number): void;
 }
 
+/**
+ * The exception type of an attempt whose worker went away while it ran (its machine died, or the
+ * worker stopped hard), as opposed to a task that failed or crashed its own process. The run retries
+ * such an attempt as a new attempt, without counting it against `@retry`, up to
+ * `LOST_WORKER_RETRIES` times per task.
+ */
+export const WORKER_LOST = 'WorkerLost';
+export const LOST_WORKER_RETRIES = 2;
+
 export interface ExecutionResult {
   outcome: TaskOutcome;
   logs: TaskLogs;
   pid: number;
 }
 
-/** Hands tasks to something that runs them: local worker processes now, remote workers later. */
+/** Hands tasks to something that runs them: local worker processes, or workers behind a queue. */
 export interface Executor {
   /**
    * Runs the task when capacity allows; resolves with its outcome (a crash is a failed outcome).

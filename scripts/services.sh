@@ -69,6 +69,10 @@ osd objectstore = memstore
 memstore device bytes = 2147483648
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+# Reclaim the space of deleted objects within a minute (the defaults wait hours), or repeated test
+# runs fill the 2 GiB memstore.
+rgw gc obj min wait = 30
+rgw gc processor period = 30
 CONF
   local CF="-c $C/ceph.conf"
   ceph-authtool --create-keyring "$C/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null

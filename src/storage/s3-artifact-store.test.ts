@@ -132,8 +132,8 @@ if (!env) {
         assert.ok(Buffer.from(await writers[3]!.getBlob(shas[0]!)).equals(Buffer.from(bytes)));
       }
       // Multipart: every writer succeeds and the object holds the blob, whoever completed first.
-      const big = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
-      const shas = await Promise.all(writers.map((w) => w.putBlob(big)));
+      const big = new Uint8Array(18 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+      const shas = await Promise.all(writers.slice(0, 2).map((w) => w.putBlob(big)));
       assert.deepEqual(new Set(shas), new Set([sha1Hex(big)]));
       const reader = makeStore({ prefix: 'shared-writes', cacheDir: undefined });
       assert.ok(Buffer.from(await reader.getBlob(shas[0]!)).equals(Buffer.from(big)));
@@ -204,7 +204,7 @@ if (!env) {
     it('reads synchronously through the helper thread when the cache is cold', async () => {
       const writer = makeStore();
       const small = bytesOf('read me synchronously');
-      const large = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
+      const large = new Uint8Array(12 * 1024 * 1024).map((_, i) => (i * 13) & 0xff); // two ranges
       const [s1, s2] = [await writer.putBlob(small), await writer.putBlob(large)];
       const reader = makeStore({ prefix: writer.location.split('/').pop()! });
       const w = watch(reader.client);

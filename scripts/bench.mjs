@@ -185,6 +185,57 @@ const cases = {
     line('s3: read synchronously, cold cache (helper thread)', f.readSync);
     line('s3: read synchronously from the local cache', f.readCached);
   },
+  async queue1000() {
+    // The 1000-way foreach on the queue executor with two local `cairn worker` processes, and on the
+    // local executor in the same project, alternately. Tasks per second: 1003 tasks / start to exit.
+    const redisUrl = process.env.CAIRN_TEST_REDIS_URL;
+    if (!redisUrl) {
+      console.log('queue1000: skipped: CAIRN_TEST_REDIS_URL is not set (start the servers with `scripts/services.sh start DIR`, then `. DIR/env.sh`)');
+      return;
+    }
+    const dir = project();
+    writeFileSync(join(dir, 'wide.ts'), foreachFlow(1000));
+    const prefix = `cairn-bench-${process.pid}`;
+    const env = { CAIRN_REDIS_URL: redisUrl, CAIRN_QUEUE_PREFIX: prefix };
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const workers = [1, 2].map((i) => spawn(process.execPath, [join(root, 'dist', 'cli', 'bin.js'), 'worker', '--name', `bench-${i}`], {
+      cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    }));
+    try {
+      await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
+        let out = '';
+        w.stdout.on('data', (d) => { out += d; if (out.includes('is taking tasks')) resolve(); });
+        w.on('exit', (code) => reject(new Error(`a worker exited (${code}): ${out}`)));
+      })));
+      const args = ['run', 'wide.ts', '--max-num-splits', '1000'];
+      await timed(cairn, [...args, '--executor', 'queue'], dir, env); // warm the workers' code package
+      const n = quick ? 1 : 3;
+      const local = [];
+      const queue = [];
+      for (let i = 0; i < n; i++) {
+        local.push(await timed(cairn, args, dir));
+        queue.push(await timed(cairn, [...args, '--executor', 'queue'], dir, env));
+      }
+      const rate = (rs) => 1003 / (median(rs.map((r) => r.ms)) / 1000);
+      const line = (name, value, unit) => {
+        const text = `${name.padEnd(58)} ${value.toFixed(unit === 'x' ? 2 : 0).padStart(9)} ${unit}  [runs: ${n}]`;
+        results.push(text);
+        console.log(text);
+      };
+      line('queue1000: 1000-way foreach, queue + 2 workers (tasks/s)', rate(queue), 'tasks/s');
+      line('queue1000: the same on the local executor (tasks/s)', rate(local), 'tasks/s');
+      line('queue1000: queue rate / local rate', rate(queue) / rate(local), 'x');
+    } finally {
+      for (const w of workers) w.kill('SIGTERM');
+      await Promise.all(workers.map((w) => (w.exitCode !== null ? null : new Promise((r) => w.on('exit', r)))));
+      const { Redis } = await import('ioredis');
+      const client = new Redis(redisUrl);
+      const keys = await client.keys(`${prefix}:*`);
+      if (keys.length) await client.del(...keys);
+      client.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
 };
 
 console.log(`cairn bench on ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (quick)' : ''}`);

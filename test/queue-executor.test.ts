@@ -84,6 +84,17 @@ if (!redisUrl) {
     }
   });
 
+  test('runFlow runs on the queue as well', async () => {
+    // The runner executes flows in this process, so it is used as installed: from the built package.
+    const cairn = (await import('cairn')) as typeof import('../src/index.js');
+    const file = join(project.dir, example('pass-artifacts-between-steps.ts'));
+    const r = await cairn.runFlow(file, { executor: 'queue', cwd: project.dir, env: { ...process.env, CAIRN_USER: 'tester', CAIRN_DATASTORE_ROOT: '', ...env } });
+    assert.equal(r.successful, true);
+    assert.deepEqual(await r.data.some_data, [1, 2, 4]);
+    const all = workers.map((w) => w.output).join('');
+    assert.match(all, new RegExp(`ArtFlow/${r.id}/end/3/0: succeeded`));
+  });
+
   test('a foreach and a static branch with its join run on the workers', async () => {
     const f = await run([example('foreach.ts')]);
     assert.equal(f.code, 0, f.stderr + f.stdout);

@@ -83,6 +83,7 @@ export class QueueWorker {
   private pumping = false;
   private again = false;
   private stopping = false;
+  private killed = false;
   private tokens = 0;
   private lastRedisError = 0;
   private closing: Promise<void> | undefined;
@@ -143,11 +144,14 @@ export class QueueWorker {
   /** Stops at once: running tasks are killed and given back as lost, to run again elsewhere. */
   kill(): Promise<void> {
     this.stopping = true;
-    for (const r of this.running.values()) {
-      r.forced = true;
-      r.abort.abort({ type: WORKER_LOST, message: `The worker ${this.o.name} was stopped.` });
-    }
+    this.killed = true;
+    for (const r of this.running.values()) this.giveBack(r);
     return (this.closing ??= this.whenIdle().then(() => this.close()));
+  }
+
+  private giveBack(r: Running): void {
+    r.forced = true;
+    r.abort.abort({ type: WORKER_LOST, message: `The worker ${this.o.name} was stopped.` });
   }
 
   get runningCount(): number {
@@ -248,6 +252,8 @@ export class QueueWorker {
     const r: Running = { job, token, cls, abort: new AbortController(), channel: this.keys.run(spec.flow, spec.runId) };
     this.running.set(job.id!, r);
     this.used = add(this.used, cls.need);
+    // A fetch that was under way when the worker was killed.
+    if (this.killed) this.giveBack(r);
     void this.execute(r).finally(() => {
       this.running.delete(job.id!);
       this.used = add(this.used, cls.need, -1);
@@ -272,22 +278,21 @@ export class QueueWorker {
   private async execute(r: Running): Promise<void> {
     const { job, token } = r;
     const spec = job.data as TaskSpec;
-    const what = `${job.id}`;
     try {
       if (job.deferredFailure) {
         // Its lock expired before (its worker died): the run has given this attempt up.
         await job.moveToFailed(new Error(job.deferredFailure), token, false);
         return;
       }
-      if ((await this.client.exists(this.keys.cancelled(job.id!))) > 0 || r.abort.signal.aborted) {
+      if (!r.forced && ((await this.client.exists(this.keys.cancelled(job.id!))) > 0 || r.abort.signal.aborted)) {
         const cancelled: JobResult = { outcome: { ok: false, exception: { type: 'Cancelled', message: 'The run stopped this task before it started.' } }, logs: none(), pid: 0, worker: this.o.name };
         await job.moveToCompleted(cancelled, token, false);
         return;
       }
-      const result = await this.run(spec, r);
-      if (r.forced) {
+      const result = r.forced ? undefined : await this.run(spec, r);
+      if (r.forced || !result) {
         await job.moveToFailed(new Error(`${WORKER_LOST_REASON}: The worker ${this.o.name} was stopped before the task finished.`), token, false);
-        this.o.log(`${what}: stopped; given back to run again elsewhere.`);
+        this.o.log(`${job.id}: stopped; given back to run again elsewhere.`);
         return;
       }
       if (r.lost) return;
@@ -295,9 +300,9 @@ export class QueueWorker {
       await job.moveToCompleted(value, token, false);
       await this.publish(r.channel, { type: 'done', job: job.id!, result: value });
       const o = result.outcome;
-      this.o.log(`${what}: ${o.ok ? 'succeeded' : `failed: ${o.exception.type}: ${o.exception.message.split('\n')[0]}`}`);
+      this.o.log(`${job.id}: ${o.ok ? 'succeeded' : `failed: ${o.exception.type}: ${o.exception.message.split('\n')[0]}`}`);
     } catch (e) {
-      this.o.log(`${what}: the result could not be reported (${(e as Error).message}).`);
+      this.o.log(`${job.id}: the result could not be reported (${(e as Error).message}).`);
     }
   }
 

@@ -117,9 +117,10 @@ export class QueueExecutor implements Executor {
   }
 
   cancelPending(reason: string): void {
+    for (const p of this.local.splice(0)) this.settle(p, failed('Cancelled', reason), false);
     for (const p of [...this.jobs.values()]) {
-      if (p.state === 'started') continue;
-      if (p.state === 'queued') this.cancelRemote(p);
+      if (p.state !== 'queued') continue;
+      this.cancelRemote(p);
       this.settle(p, failed('Cancelled', reason), false);
     }
   }

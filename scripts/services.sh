@@ -13,9 +13,16 @@ MON_PORT=${MON_PORT:-46789}
 RGW_PORT=${RGW_PORT:-47480}
 
 stop() {
+  local pids=()
   for f in "$dir"/ceph/run/rgw.pid "$dir"/ceph/run/osd.pid "$dir"/ceph/run/mon.pid; do
-    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    [ -f "$f" ] && pids+=("$(cat "$f")")
   done
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do   # ceph daemons can take a while to go: wait, then insist
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ ${#pids[@]} -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null || true
   [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
   if [ -d "$dir/pg/data" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true

@@ -5,6 +5,7 @@
 #   scripts/services.sh stop DIR
 # Needs Debian's redis-server, postgresql, ceph-mon, ceph-osd, radosgw and uuid-runtime.
 set -euo pipefail
+trap 'echo "services.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cmd=${1:?start or stop}
 dir=${2:?a folder for the data of the servers}
 REDIS_PORT=${REDIS_PORT:-63799}
@@ -103,6 +104,7 @@ CONF
 case "$cmd" in
   start)
     mkdir -p "$dir"
+    chmod 755 "$dir"   # the postgres user must reach its data folder inside
     start_redis
     start_postgres
     start_ceph

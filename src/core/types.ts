@@ -23,6 +23,8 @@ export interface ForeachFrame {
   numSplits: number;
   index: number;
   listSha: string;
+  /** How the list was serialized, when not with the default codec. */
+  listEncoding?: string;
 }
 
 /** The recorded error of a failed attempt (also what `@catchError` stores). */

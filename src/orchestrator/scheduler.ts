@@ -52,10 +52,10 @@ export class Scheduler {
   onSuccess(task: FinishedTask, result: TaskSuccess): PlannedTask[] {
     const planned: PlannedTask[] = [];
     if (result.foreach) {
-      const { var: name, numSplits, listSha } = result.foreach;
+      const { var: name, numSplits, listSha, listEncoding } = result.foreach;
       const target = result.next[0]!;
       for (let index = 0; index < numSplits; index++) {
-        const frame: ForeachFrame = { step: task.key.step, var: name, numSplits, index, listSha };
+        const frame: ForeachFrame = { step: task.key.step, var: name, numSplits, index, listSha, ...(listEncoding ? { listEncoding } : {}) };
         planned.push({ step: target, foreachStack: [...task.foreachStack, frame], parents: [task.key], iteration: 0 });
       }
       return planned;

@@ -71,7 +71,7 @@ export interface TaskSuccess {
   /** The steps to run next (one for a switch: the chosen case; empty for end). */
   next: string[];
   /** For a foreach: the split it produced. */
-  foreach?: { var: string; numSplits: number; listSha: string };
+  foreach?: { var: string; numSplits: number; listSha: string; listEncoding?: string };
   artifactCount: number;
 }
 

@@ -111,12 +111,12 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     input: () => {
       const frame = frames[frames.length - 1];
       if (!frame) return undefined;
-      inputValue ??= { v: own(elementAt(loadList(store, frame.listSha), frame.index)) };
+      inputValue ??= { v: own(elementAt(loadList(store, frame.listSha, frame.listEncoding), frame.index)) };
       return inputValue.v;
     },
     index: () => frames[frames.length - 1]?.index,
     foreachStack: () =>
-      frames.map((f) => ({ index: f.index, numSplits: f.numSplits, value: own(elementAt(loadList(store, f.listSha), f.index)) })),
+      frames.map((f) => ({ index: f.index, numSplits: f.numSplits, value: own(elementAt(loadList(store, f.listSha, f.listEncoding), f.index)) })),
     mergeArtifacts: (inputs, options) => mergeArtifacts(spec.step, isJoin, binding, inputs, options),
   });
 
@@ -156,7 +156,7 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     const info = artifacts[name];
     const numSplits = splitCount(spec.step, name, (instance as unknown as Record<string, unknown>)[name], spec.maxNumSplits);
     if (!info) throw new CairnError('INVALID_TRANSITION', `Step ${spec.step} has a foreach over '${name}', which is not an artifact.`);
-    result.foreach = { var: name, numSplits, listSha: info.sha };
+    result.foreach = { var: name, numSplits, listSha: info.sha, ...(info.encoding !== 'v8' ? { listEncoding: info.encoding } : {}) };
     listCache.set(info.sha, (instance as unknown as Record<string, unknown>)[name]);
     result.next = transition.targets;
   } else if (transition?.kind === 'switch') {

@@ -26,7 +26,7 @@ export interface TaskRecord {
   artifacts: Record<string, ArtifactInfo>;
   /** Where the run went after this task: the steps it chose, and the split it produced, if any. */
   next?: string[];
-  foreach?: { var: string; numSplits: number; listSha: string };
+  foreach?: { var: string; numSplits: number; listSha: string; listEncoding?: string };
 }
 
 export type LogStream = 'stdout' | 'stderr';

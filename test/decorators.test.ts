@@ -62,6 +62,22 @@ test('@retry gives up after its budget and the run fails', async () => {
   assert.match(r.stderr, /This failed task will not be retried\./);
 });
 
+test('a task waiting between retries gives up at once when another task fails the run', async () => {
+  const file = flow(
+    'RetryWaitFlow',
+    `  @step start() { this.next(this.patient, this.failing); }
+  @step @retry({ times: 1, minutesBetweenRetries: 2 }) patient() { if (this.index === undefined) throw new Error('flaky'); this.next(this.join); }
+  @step async failing() { await new Promise((r) => setTimeout(r, 500)); throw new Error('broken'); this.next(this.join); }
+  @step join(inputs: Inputs<RetryWaitFlow>) { this.next(this.end); }
+  @step end() {}`,
+  );
+  const began = Date.now();
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.match(r.stdout + r.stderr, /Step failing \(task-id \d+\) failed: Error: broken/);
+  assert.ok(Date.now() - began < 60_000, `the run waited out the retry delay (${Date.now() - began} ms)`);
+});
+
 test('@catchError swallows the failure after the retries, stores it, and the flow goes on', async () => {
   const file = flow(
     'CatchFlow',

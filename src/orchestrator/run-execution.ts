@@ -91,6 +91,8 @@ export class RunExecution {
   private interrupted = false;
   private readonly writes: Promise<unknown>[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Tasks waiting out `minutesBetweenRetries` before their next attempt: the timer and what it runs. */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private finished!: () => void;
   private codeSha = '';
   /** Planned tasks not handed to the executor yet (FIFO from `readyAt`). */
@@ -308,15 +310,20 @@ export class RunExecution {
     if (canRetry) {
       const wait = lost ? 0 : (retry?.minutesBetweenRetries ?? 0) * 60_000;
       if (wait <= 0) return this.attempt(task, attempt + 1, lost ? fallback : undefined);
-      const timer = setTimeout(() => {
+      // Cut short when the run stops (see `endWaits`), so that it does not wait out the delay.
+      const resume = () => {
+        clearTimeout(timer);
         this.timers.delete(timer);
+        this.waits.delete(timer);
         if (this.stopping) {
           this.record(task, () => this.s.metadata.finishTask(task.key, 'failed', Date.now(), null));
           return this.settle();
         }
         this.attempt(task, attempt + 1);
-      }, wait);
+      };
+      const timer = setTimeout(resume, wait);
       this.timers.add(timer);
+      this.waits.set(timer, resume);
       return;
     }
     if (canFallback) return this.attempt(task, attempt + 1, { var: catchError.var, exception: outcome.exception });
@@ -325,6 +332,7 @@ export class RunExecution {
       this.failure = { step: task.key.step, taskId: task.key.taskId, exception: outcome.exception };
       this.s.executor.cancelPending('The run failed in another task.');
       void this.s.executor.shutdown('Killed: another task of the run failed.');
+      this.endWaits();
     }
     this.settle();
   }
@@ -379,6 +387,12 @@ export class RunExecution {
     this.interrupted = true;
     this.s.executor.cancelPending('The run was interrupted.');
     void this.s.executor.shutdown('Killed: the run was interrupted.');
+    this.endWaits();
+  }
+
+  /** The run is stopping: tasks waiting to retry give up now rather than when their wait ends. */
+  private endWaits(): void {
+    for (const resume of [...this.waits.values()]) resume();
   }
 }
 

@@ -75,3 +75,17 @@ test('LogSaver stores the output while the task runs, only when there is somethi
   await sleep(60);
   assert.equal(puts.length, count, 'no save after finish');
 });
+
+test('OutputCapture decodes a character split between two byte writes, and text written in another encoding', () => {
+  const forwarded: string[] = [];
+  const capture = new OutputCapture((_stream, lines) => forwarded.push(...lines));
+  const bytes = Buffer.from('héllo €\n');
+  capture.write('stdout', bytes.subarray(0, 2));
+  capture.write('stdout', bytes.subarray(2, 8));
+  capture.write('stdout', bytes.subarray(8));
+  capture.write('stdout', '48690a', 'hex');
+  capture.write('stdout', new Uint8Array([0xe2, 0x82]));
+  const out = capture.finish();
+  assert.deepEqual(forwarded, ['héllo €', 'Hi', '\ufffd']);
+  assert.equal(decodeLog(out.stdout).text, 'héllo €\nHi\n\ufffd');
+});

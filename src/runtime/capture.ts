@@ -4,6 +4,7 @@
  * line with the time it began (for `logs` and the client). `LogSaver` writes it to the store while
  * the task runs and once when it ends.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { TaskKey } from '../core/types.js';
 import { LogWriter } from '../storage/log-format.js';
 import type { ArtifactStore } from '../storage/types.js';
@@ -15,11 +16,18 @@ const STREAMS = ['stdout', 'stderr'] as const;
 
 export class OutputCapture {
   private readonly logs: Record<Stream, LogWriter> = { stdout: new LogWriter(), stderr: new LogWriter() };
+  /** Bytes written as buffers are decoded across writes: a character may be split between two. */
+  private readonly decoders: Record<Stream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
   constructor(private readonly forward: Forward) {}
 
-  write(stream: Stream, chunk: string): void {
-    const lines = this.logs[stream].write(chunk, Date.now());
+  /** Adds what was written: text, or bytes (also text in another encoding, as `stream.write` takes it). */
+  write(stream: Stream, chunk: string | Uint8Array, encoding?: BufferEncoding): void {
+    const text =
+      typeof chunk === 'string' && (!encoding || /^utf-?8$/i.test(encoding))
+        ? this.decoders[stream].end() + chunk
+        : this.decoders[stream].write(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const lines = this.logs[stream].write(text, Date.now());
     if (lines.length) this.forward(stream, lines);
   }
 
@@ -37,6 +45,7 @@ export class OutputCapture {
   /** Forwards an unterminated last line and returns the stored form of everything printed. */
   finish(): Record<Stream, Uint8Array | undefined> {
     for (const s of STREAMS) {
+      this.logs[s].write(this.decoders[s].end(), Date.now());
       const partial = this.logs[s].partial;
       if (partial) this.forward(s, [partial]);
     }
@@ -98,8 +107,7 @@ export function installCapture(): void {
     const original = target.write.bind(target);
     target.write = ((chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
       if (!active) return original(chunk as string, encoding as BufferEncoding, cb as () => void);
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-      active.write(stream, text);
+      active.write(stream, chunk as string | Uint8Array, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined);
       const done = typeof encoding === 'function' ? encoding : cb;
       if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
       return true;

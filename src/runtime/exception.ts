@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { TaskException } from '../core/types.js';
 
 /** What is recorded of an error thrown by a step (or by cairn while running it). */
@@ -10,5 +11,6 @@ export function toException(e: unknown): TaskException {
       ...(e.stack ? { stack: e.stack } : {}),
     };
   }
-  return { type: typeof e, message: String(e) };
+  // A thrown plain object would read `[object Object]`; show its contents instead.
+  return { type: typeof e, message: typeof e === 'object' && e !== null ? inspect(e, { breakLength: Infinity }) : String(e) };
 }

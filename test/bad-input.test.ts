@@ -188,3 +188,19 @@ test('pathspecs that name nothing reject with a CairnError code', async () => {
   assert.equal(await (await DataArtifact.get(`GoodFlow/${run.id}/start/1/v`)).data(), 1);
   assert.ok(readdirSync(project.store).includes('blobs'));
 });
+
+test('an error thrown by a timer a step left running fails the task instead of crashing the worker', async () => {
+  const file = flow(
+    'TimerFlow',
+    `  @step async start() {
+    setTimeout(() => { throw new Error('thrown from a timer'); }, 5);
+    await new Promise((r) => setTimeout(r, 200));
+    this.next(this.end);
+  }
+  @step end() {}`,
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /Step start \(task-id 1\) failed: Error: thrown from a timer/);
+  assert.doesNotMatch(r.stdout + r.stderr, /exited with code|killed by signal/);
+});

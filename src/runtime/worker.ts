@@ -10,6 +10,8 @@ import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './pr
 import { toException } from './exception.js';
 
 const stores = new Map<string, Promise<ArtifactStore>>();
+/** Fails the running task; set while one runs. */
+let failTask: ((error: unknown) => void) | undefined;
 
 function storeFor(config: TaskStoreConfig): Promise<ArtifactStore> {
   const key = JSON.stringify(config);
@@ -31,13 +33,17 @@ async function handle(spec: TaskSpec): Promise<void> {
   const loop = performance.eventLoopUtilization();
   let outcome: TaskOutcome;
   let saver: LogSaver | undefined;
+  // An error thrown by code the step left running (a timer, an un-awaited promise) fails this task,
+  // as it would end a Node program, instead of crashing the worker during some later task.
+  const escaped = new Promise<never>((_, reject) => (failTask = reject));
   try {
     const store = await storeFor(spec.store);
     saver = new LogSaver(capture, store, spec, spec.attempt);
-    outcome = await runTask(spec, store);
+    outcome = await Promise.race([runTask(spec, store), escaped]);
   } catch (e) {
     outcome = { ok: false, exception: toException(e) };
   } finally {
+    failTask = undefined;
     setActiveCapture(undefined);
   }
   let logs: TaskLogs = { stdout: null, stderr: null };
@@ -65,7 +71,10 @@ process.on('disconnect', () => process.exit(1));
 process.on('message', (message: ToWorker) => {
   if (message.type === 'run') void handle(message.spec);
 });
-process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`Unhandled rejection in a step: ${String((reason as Error)?.stack ?? reason)}\n`);
-});
+function escapedError(kind: string, error: unknown): void {
+  if (failTask) return failTask(error);
+  process.stderr.write(`${kind} outside any task (from code a step left running): ${String((error as Error)?.stack ?? error)}\n`);
+}
+process.on('unhandledRejection', (reason) => escapedError('Unhandled rejection', reason));
+process.on('uncaughtException', (error) => escapedError('Uncaught exception', error));
 send({ type: 'ready' });

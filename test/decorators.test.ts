@@ -223,3 +223,21 @@ test('@catchError on a foreach step is rejected by the checker', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /CatchForeachFlow\.ts:\d+:\d+: Step \*start\* is a foreach and cannot have @catchError/);
 });
+
+test('what a timed-out task printed is kept for logs and the client', async () => {
+  const file = flow(
+    'TimeoutLogFlow',
+    `  @timeout({ seconds: 1 }) @step start() {
+    console.log('about to hang');
+    const t = Date.now(); while (Date.now() - t < 60_000) {}
+    this.next(this.end);
+  }
+  @step end() {}`,
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 1);
+  const task = await (await (await latest('TimeoutLogFlow')).step('start')).task();
+  assert.equal(await task.stdout(), 'about to hang\n');
+  const logs = await project.cli(['logs', file, `${task.runId}/start/${task.id}`]);
+  assert.equal(logs.stdout, 'about to hang\n');
+});

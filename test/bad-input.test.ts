@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project } from './helpers.js';
+import { Project, repoRoot as repoRootForTests } from './helpers.js';
 import { Flow, Run, Task, DataArtifact, useDatastore, namespace } from '../src/index.js';
 
 const project = new Project();
@@ -203,4 +203,20 @@ test('an error thrown by a timer a step left running fails the task instead of c
   assert.equal(r.code, 1);
   assert.match(r.stdout, /Step start \(task-id 1\) failed: Error: thrown from a timer/);
   assert.doesNotMatch(r.stdout + r.stderr, /exited with code|killed by signal/);
+});
+
+test('a reader that stops reading the console does not stop the run', async () => {
+  const file = flow(
+    'PipeFlow',
+    `  @step start() { for (let i = 0; i < 50; i++) console.log('line ' + i); this.items = [1, 2, 3]; this.next(this.each, { foreach: 'items' }); }
+  @step each() { console.log('each ' + this.input); this.next(this.join); }
+  @step join(inputs: Inputs) { this.next(this.end); }
+  @step end() { this.done = true; }`,
+    '  declare items: number[];\n  declare done: boolean;',
+  );
+  const r = await project.exec('sh', ['-c', `"${process.execPath}" "${join(repoRootForTests, 'dist/cli/bin.js')}" run ${file} | head -1`]);
+  assert.equal(r.code, 0);
+  const run = (await (await Flow.get('PipeFlow')).latestRun())!;
+  assert.equal(run.successful, true);
+  assert.equal(await run.data.done, true);
 });

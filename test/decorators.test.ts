@@ -241,3 +241,20 @@ test('what a timed-out task printed is kept for logs and the client', async () =
   const logs = await project.cli(['logs', file, `${task.runId}/start/${task.id}`]);
   assert.equal(logs.stdout, 'about to hang\n');
 });
+
+test('@catchError({ printException: false }) keeps the caught exception off the console', async () => {
+  const file = flow(
+    'QuietCatchFlow',
+    `  @catchError({ var: 'failure', printException: false }) @step start() {
+    if (this.index === undefined) throw new Error('quietly handled');
+    this.next(this.end);
+  }
+  @step end() {}`,
+    '  declare failure: unknown;',
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.doesNotMatch(r.stdout + r.stderr, /quietly handled/);
+  assert.match(r.stdout, /Task fallback is starting to handle the failure\./);
+  assert.equal(((await (await latest('QuietCatchFlow')).data.failure) as { message: string }).message, 'quietly handled');
+});

@@ -14,6 +14,11 @@ export interface CliContext {
   flowClass?: typeof FlowSpec;
 }
 
+/** Ends a usage line as a sentence (a usage that ends in `...` already does). */
+function sentence(usage: string): string {
+  return usage.endsWith('.') ? usage : `${usage}.`;
+}
+
 function topHelp(): string {
   return [
     `cairn ${VERSION}: flows of steps whose state becomes versioned artifacts.`,
@@ -45,7 +50,7 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   if (subcommand) args.subcommand = subcommand;
   if (command.flowless) {
     if (args.help) console.log(formatHelp(spec));
-    else if (args.positionals.length > 0) throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[0])} for \`${spec.name}\`. Usage: ${spec.usage}.`);
+    else if (args.positionals.length > 0) throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[0])} for \`${spec.name}\`. Usage: ${sentence(spec.usage)}`);
     return args.help ? 0 : command.run(args);
   }
   if (args.help) {
@@ -57,16 +62,29 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   let file = ctx.flowFile;
   if (!file) {
     file = args.positionals.shift();
-    if (!file) throw usageError(`Which flow? Give the flow file: ${spec.usage}.`);
+    if (!file) throw usageError(`Which flow? Give the flow file: ${sentence(spec.usage)}`);
   }
   if (args.positionals.length > (spec.positionals ?? 0)) {
-    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${spec.name}\`. Usage: ${spec.usage}.`);
+    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${spec.name}\`. Usage: ${sentence(spec.usage)}`);
   }
   return command.run(args, { file, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) });
 }
 
+/**
+ * A reader that goes away (`cairn run flow.ts | head`) must not kill the command: a run goes on and
+ * is recorded; only its console output is lost.
+ */
+function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 /** Runs the CLI and exits the process with its status. */
 export async function main(argv: string[], ctx: CliContext = {}): Promise<void> {
+  tolerateClosedOutput();
   let code: number;
   try {
     code = await dispatch(argv, ctx);

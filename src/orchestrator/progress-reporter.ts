@@ -136,7 +136,7 @@ export class ProgressReporter implements RunReporter {
     if (s.done + s.cloned + s.failed + s.killed === s.planned) this.soon();
   }
 
-  taskFailed(t: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none'): void {
+  taskFailed(t: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none', showException = true): void {
     const s = this.leave(t);
     if (next === 'none') {
       if (exception.type === 'Killed') s.killed++;
@@ -146,7 +146,7 @@ export class ProgressReporter implements RunReporter {
       s.retrying++;
       this.open.set(keyOf(t), 'retrying');
     }
-    this.log.taskFailed(t, exception, next);
+    this.log.taskFailed(t, exception, next, showException);
     this.soon();
   }
 

@@ -37,7 +37,8 @@ export interface RunReporter {
   taskOutput(task: TaskRef, stream: 'stdout' | 'stderr', lines: string[], at: number): void;
   taskSplit(task: TaskRef, numSplits: number): void;
   taskSucceeded(task: TaskRef): void;
-  taskFailed(task: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none'): void;
+  /** `showException` is false when `@catchError({ printException: false })` will handle it. */
+  taskFailed(task: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none', showException?: boolean): void;
   taskCloned(task: TaskRef, originPathspec: string): void;
   runFinished(summary: RunSummary, userFrames: string[]): void;
   flush(): void;
@@ -88,13 +89,13 @@ export class LogReporter implements RunReporter {
     this.out.taskLine(prefixOf(t), 'Task finished successfully.');
   }
 
-  taskFailed(t: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none'): void {
+  taskFailed(t: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none', showException = true): void {
     const prefix = prefixOf(t);
     if (exception.type === 'Killed') {
       this.out.taskLine(prefix, exception.message, 'stderr');
       return;
     }
-    for (const l of exceptionLines(exception)) this.out.taskLine(prefix, l, 'stderr');
+    if (showException) for (const l of exceptionLines(exception)) this.out.taskLine(prefix, l, 'stderr');
     this.out.taskLine(prefix, 'Task failed.', 'stderr');
     if (next === 'none') this.out.taskLine(prefix, 'This failed task will not be retried.', 'stderr');
   }

@@ -322,7 +322,8 @@ export class RunExecution {
     if (lost) task.lost++;
     const canRetry = lost || (!this.stopping && !wasFallback && retry !== undefined && attempt - task.lost < retry.times);
     const canFallback = !this.stopping && !wasFallback && !canRetry && catchError !== undefined;
-    this.s.reporter.taskFailed(tref, outcome.exception, canRetry ? 'retry' : canFallback ? 'fallback' : 'none');
+    const show = !(canFallback && catchError.printException === false);
+    this.s.reporter.taskFailed(tref, outcome.exception, canRetry ? 'retry' : canFallback ? 'fallback' : 'none', show);
     if (canRetry) {
       const wait = lost ? 0 : (retry?.minutesBetweenRetries ?? 0) * 60_000;
       if (wait <= 0) return this.attempt(task, attempt + 1, lost ? fallback : undefined);

@@ -9,7 +9,7 @@ export const runOptions: Command['options'] = [
   { name: 'max-workers', kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
   { name: 'max-num-splits', kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
   { name: 'no-progress', kind: 'flag', help: 'print the plain log of every event, also on a terminal' },
-  { name: 'executor', kind: 'string', metavar: 'local|queue', help: 'run tasks here, or on `cairn worker` processes through the queue (default: CAIRN_EXECUTOR, else the config file's executor, else local)' },
+  { name: 'executor', kind: 'string', metavar: 'local|queue', help: 'run tasks here, or on `cairn worker` processes through the queue (default: CAIRN_EXECUTOR, else the executor of the config file, else local)' },
 ];
 
 /** `RunOptions` from the shared options. */

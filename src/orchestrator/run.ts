@@ -113,6 +113,10 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
   const limits = checkLimits(options);
   const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
   const user = currentUser(options.env);
+  const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !systemTags(user).includes(t));
+  if (tags.length > MAX_USER_TAGS) {
+    throw new CairnError('INVALID_ARGUMENT', `A run can have at most ${MAX_USER_TAGS} user tags; ${tags.length} were given.`);
+  }
   const reporter = options.reporter ?? chooseReporter({ env: options.env ?? process.env, progress: options.progress });
   // Started before the flow loads (the local pool forks its first process; the queue connects).
   const settings = resolveExecutorSettings({ localRoot: config.root, ...(options.env ? { env: options.env } : {}), ...(options.executor ? { option: options.executor } : {}) });
@@ -128,10 +132,6 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       const prepareInputs = prepare ?? parameterInputs({ ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
       const inputs = await prepareInputs({ loaded, artifacts, metadata, reporter });
       const codeSha = await storeCodePackage(loaded, artifacts, config);
-      const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !systemTags(user).includes(t));
-      if (tags.length > MAX_USER_TAGS) {
-        throw new CairnError('INVALID_ARGUMENT', `A run can have at most ${MAX_USER_TAGS} user tags; ${tags.length} were given.`);
-      }
       const runId = await createRun(metadata, {
         flow: loaded.flowClass.name, user, tags, params: inputs.parameters.values, codeSha,
         ...(inputs.clones ? { originRunId: inputs.clones.originRunId } : {}),

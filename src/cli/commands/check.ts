@@ -1,13 +1,5 @@
-import type { Command, FlowArg } from '../command.js';
-
-/** Loads (compiles, parses and lints) the flow a command works on. */
-export async function load(flow: FlowArg) {
-  const [{ loadFlow, loaderDirs }, { resolveStoreConfig }] = await Promise.all([
-    import('../../orchestrator/load-flow.js'),
-    import('../../storage/config.js'),
-  ]);
-  return loadFlow(flow.file, { ...loaderDirs(flow.file, resolveStoreConfig().root), ...(flow.flowClass ? { flowClass: flow.flowClass } : {}) });
-}
+import type { Command } from '../command.js';
+import { loadFlowArg } from '../load-flow.js';
 
 export const check: Command = {
   name: 'check',
@@ -15,7 +7,7 @@ export const check: Command = {
   usage: 'cairn check <flow.ts>',
   options: [],
   async run(_args, flow) {
-    const loaded = await load(flow);
+    const loaded = await loadFlowArg(flow);
     const [{ formatLintIssue }, { parameterProblems }] = await Promise.all([import('../../graph/index.js'), import('../../orchestrator/parameters.js')]);
     const issues = [...loaded.issues.map(formatLintIssue), ...parameterProblems(loaded.flowClass)];
     console.log('Validating your flow...');
@@ -35,7 +27,7 @@ export const show: Command = {
   usage: 'cairn show <flow.ts>',
   options: [],
   async run(_args, flow) {
-    const loaded = await load(flow);
+    const loaded = await loadFlowArg(flow);
     const [{ renderGraph }, { discoverParameters, describeParameters }] = await Promise.all([
       import('../../graph/index.js'),
       import('../../orchestrator/parameters.js'),

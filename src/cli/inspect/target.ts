@@ -7,6 +7,7 @@ import { isCairnError, NotFoundError } from '../../errors.js';
 import { Flow, namespace, Run, Task, type Step } from '../../client/index.js';
 import { clientContext } from '../../client/context.js';
 import type { FlowArg } from '../command.js';
+import { loadFlowArg } from '../load-flow.js';
 import type { TaskPathArg } from './pathspec-arg.js';
 
 /**
@@ -17,12 +18,7 @@ import type { TaskPathArg } from './pathspec-arg.js';
 export async function openFlow(flow: FlowArg): Promise<string> {
   await clientContext();
   if (flow.flowClass) return flow.flowClass.name;
-  const [{ loadFlow, loaderDirs }, { resolveStoreConfig }] = await Promise.all([
-    import('../../orchestrator/load-flow.js'),
-    import('../../storage/config.js'),
-  ]);
-  const loaded = await loadFlow(flow.file, loaderDirs(flow.file, resolveStoreConfig().root));
-  return loaded.flowClass.name;
+  return (await loadFlowArg(flow)).flowClass.name;
 }
 
 function isNotFound(e: unknown): boolean {

@@ -1,5 +1,5 @@
 // A static branch runs two steps side by side; the join merges what they agree on.
-import { FlowSpec, step, type Inputs } from 'cairn';
+import { FlowSpec, step, type Inputs } from 'cairnflow';
 
 export class BranchFlow extends FlowSpec {
   declare config: { rows: number };

@@ -1,5 +1,5 @@
 // A foreach fans out one task per element; the join sees the results in split order.
-import { FlowSpec, step, type Inputs } from 'cairn';
+import { FlowSpec, step, type Inputs } from 'cairnflow';
 
 export class ForeachFlow extends FlowSpec {
   declare shards: string[];

@@ -2,7 +2,7 @@
 //   npx cairn run examples/parameters.ts --dataset demo --alpha 0.1 --labels 'x,y' --notes README.md
 //   CAIRN_RUN_DATASET=demo npx cairn run examples/parameters.ts
 //   npx cairn run examples/parameters.ts --help
-import { FlowSpec, step, Parameter, IncludeFile, current, type Inputs } from 'cairn';
+import { FlowSpec, step, Parameter, IncludeFile, current, type Inputs } from 'cairnflow';
 
 /** Scores each label with a learning rate, then sums the scores. */
 export class ParamFlow extends FlowSpec {

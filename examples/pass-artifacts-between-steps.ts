@@ -1,6 +1,6 @@
 // Store artifacts across steps: everything a step assigns to `this` is versioned and passed on.
 // Run: npx cairn run examples/pass-artifacts-between-steps.ts --run-id-file artifacts-run.txt
-import { FlowSpec, step } from 'cairn';
+import { FlowSpec, step } from 'cairnflow';
 
 export class ArtFlow extends FlowSpec {
   declare some_data: number[];

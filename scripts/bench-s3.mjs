@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { decodeArtifact, encodeArtifact, openArtifactStore } from 'cairn/storage';
+import { decodeArtifact, encodeArtifact, openArtifactStore } from 'cairnflow/storage';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { createS3Client } = await import(pathToFileURL(join(root, 'dist', 'storage', 's3-client.js')).href);

@@ -1,7 +1,7 @@
 // Records N more runs of a flow, copying the newest run's tasks and records through the storage
 // interfaces (what a real run writes), so the client can be measured against a store with many runs.
 // Usage: node bench-seed-runs.mjs <store root> <Flow> <N>
-import { storeConfigAt, openArtifactStore, openMetadataStore } from 'cairn/storage';
+import { storeConfigAt, openArtifactStore, openMetadataStore } from 'cairnflow/storage';
 
 const [root, flow, countArg] = process.argv.slice(2);
 const cfg = storeConfigAt(root);

@@ -14,7 +14,7 @@ const only = args.filter((a) => !a.startsWith('--'));
 function project() {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
-  symlinkSync(root, join(dir, 'node_modules', 'cairn'), 'dir');
+  symlinkSync(root, join(dir, 'node_modules', 'cairnflow'), 'dir');
   symlinkSync(join(root, 'dist', 'cli', 'bin.js'), join(dir, 'node_modules', '.bin', 'cairn'));
   symlinkSync(join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(dir, 'node_modules', '.bin', 'tsx'));
   return dir;
@@ -63,7 +63,7 @@ async function repeat(n, fn) {
 }
 
 function foreachFlow(n) {
-  return `import { FlowSpec, step, type Inputs } from 'cairn';
+  return `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class Wide${n} extends FlowSpec {
   declare items: number[];
   declare y: number;
@@ -156,7 +156,7 @@ const cases = {
     await timed(process.execPath, [join(root, 'scripts', 'bench-seed-runs.mjs'), join(dir, '.cairn'), 'ArtFlow', '999'], dir);
     writeFileSync(
       join(dir, 'read.mjs'),
-      "import { Flow } from 'cairn';\nconst run = await (await Flow.get('ArtFlow')).latestRun();\nconst v = await run.data.some_data;\nif (v.length !== 3) process.exit(3);\n",
+      "import { Flow } from 'cairnflow';\nconst run = await (await Flow.get('ArtFlow')).latestRun();\nconst v = await run.data.some_data;\nif (v.length !== 3) process.exit(3);\n",
     );
     const n = quick ? 3 : 9;
     const rs = await repeat(n, () => timed(process.execPath, ['read.mjs'], dir));

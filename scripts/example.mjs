@@ -13,7 +13,7 @@ const r = spawnSync(process.execPath, [bin, 'run', 'examples/pass-artifacts-betw
 });
 if (r.status !== 0) process.exit(r.status ?? 1);
 
-const { Run, Flow } = await import('cairn');
+const { Run, Flow } = await import('cairnflow');
 const runId = readFileSync(join(root, 'artifacts-run.txt'), 'utf8');
 const run = await Run.get(`ArtFlow/${runId}`);
 console.log(`Run('ArtFlow/${runId}').data.some_data =`, await run.data.some_data);

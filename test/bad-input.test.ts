@@ -15,7 +15,7 @@ after(() => project[Symbol.dispose]());
 function flow(name: string, body: string, fields = ''): string {
   return project.write(
     `${name}.ts`,
-    `import { FlowSpec, step, type Inputs } from 'cairn';
+    `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class ${name} extends FlowSpec {
 ${fields}
 ${body}
@@ -61,7 +61,7 @@ test('a task that kills its worker process fails the run, and the next run works
   assert.match(r.stdout, /exited with code 7 before the task finished/);
   const good = project.write(
     'GoodFlow.ts',
-    `import { FlowSpec, step } from 'cairn';
+    `import { FlowSpec, step } from 'cairnflow';
 export class GoodFlow extends FlowSpec {
   declare v: number;
   @step start() { this.v = 1; this.next(this.end); }

@@ -13,7 +13,7 @@ after(() => project[Symbol.dispose]());
 function flow(name: string, body: string, fields = ''): string {
   return project.write(
     `${name}.ts`,
-    `import { FlowSpec, step, retry, catchError, timeout, environment, resources, current, type Inputs } from 'cairn';
+    `import { FlowSpec, step, retry, catchError, timeout, environment, resources, current, type Inputs } from 'cairnflow';
 import { existsSync, writeFileSync } from 'node:fs';
 export class ${name} extends FlowSpec {
 ${fields}

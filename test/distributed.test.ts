@@ -107,7 +107,7 @@ if (skip !== undefined || !redisUrl || !s3 || !adminUrl) {
     project.write('break-middle', '');
     project.write(
       'resumable.ts',
-      `import { FlowSpec, step } from 'cairn';
+      `import { FlowSpec, step } from 'cairnflow';
 import { existsSync } from 'node:fs';
 export class Resumable extends FlowSpec {
   declare data: number[];

@@ -19,7 +19,7 @@ async function runFlow(name: string, source: string, args: string[] = []) {
 test('a switch picks one branch and may loop back to its own step', async () => {
   const { code, stdout, stderr, run } = await runFlow(
     'LoopFlow',
-    `import { FlowSpec, step } from 'cairn';
+    `import { FlowSpec, step } from 'cairnflow';
 export class LoopFlow extends FlowSpec {
   count!: number;
   declare state: string;
@@ -47,7 +47,7 @@ LoopFlow.main(import.meta);
 test('nested foreach tasks see their input, index and the whole foreach stack', async () => {
   const { code, stdout, stderr, run } = await runFlow(
     'NestedFlow',
-    `import { FlowSpec, step, type Inputs } from 'cairn';
+    `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class NestedFlow extends FlowSpec {
   declare letters: string[];
   declare numbers: number[];
@@ -80,7 +80,7 @@ NestedFlow.main(import.meta);
 test('a join inherits nothing but what it assigns or merges', async () => {
   const { code, stdout, stderr, run } = await runFlow(
     'JoinFlow',
-    `import { FlowSpec, step, type Inputs } from 'cairn';
+    `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class JoinFlow extends FlowSpec {
   declare before: string;
   declare a_value: number;
@@ -105,7 +105,7 @@ JoinFlow.main(import.meta);
 test('field initialisers give defaults but never overwrite inherited artifacts', async () => {
   const { code, stdout, stderr, run } = await runFlow(
     'InitFlow',
-    `import { FlowSpec, step } from 'cairn';
+    `import { FlowSpec, step } from 'cairnflow';
 export class InitFlow extends FlowSpec {
   counter = 10;
   label!: string;
@@ -125,7 +125,7 @@ InitFlow.main(import.meta);
 test('async steps are awaited and mutations of inherited artifacts are kept', async () => {
   const { code, stdout, stderr, run } = await runFlow(
     'AsyncFlow',
-    `import { FlowSpec, step } from 'cairn';
+    `import { FlowSpec, step } from 'cairnflow';
 export class AsyncFlow extends FlowSpec {
   declare items: number[];
   @step async start() { await new Promise((r) => setTimeout(r, 20)); this.items = [1]; this.next(this.middle); }
@@ -144,7 +144,7 @@ AsyncFlow.main(import.meta);
 test('show prints the graph and check validates it', async () => {
   const file = project.write(
     'ShowFlow.ts',
-    `import { FlowSpec, step } from 'cairn';
+    `import { FlowSpec, step } from 'cairnflow';
 /** A flow to show. */
 export class ShowFlow extends FlowSpec {
   declare xs: number[];

@@ -1,5 +1,5 @@
 /**
- * End-to-end fixtures: a throwaway project folder where `cairn` resolves to this package, flow
+ * End-to-end fixtures: a throwaway project folder where `cairnflow` resolves to this package, flow
  * files written into it, the real CLI run as a child process, and the client pointed at its store.
  */
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ export class Project {
     this.dir = mkdtempSync(join(tmpdir(), 'cairn-e2e-'));
     this.store = join(this.dir, '.cairn');
     mkdirSync(join(this.dir, 'node_modules'));
-    symlinkSync(repoRoot, join(this.dir, 'node_modules', 'cairn'), 'dir');
+    symlinkSync(repoRoot, join(this.dir, 'node_modules', 'cairnflow'), 'dir');
   }
 
   write(name: string, source: string): string {

@@ -19,7 +19,7 @@ const TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} /;
 function flow(file: string, name: string, body: string, fields = ''): string {
   project.write(
     file,
-    `import { FlowSpec, step, retry, current, type Inputs } from 'cairn';
+    `import { FlowSpec, step, retry, current, type Inputs } from 'cairnflow';
 import { existsSync } from 'node:fs';
 export class ${name} extends FlowSpec {
 ${fields}

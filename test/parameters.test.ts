@@ -12,7 +12,7 @@ before(() => {
 });
 after(() => project[Symbol.dispose]());
 
-const TRAIN = `import { FlowSpec, step, Parameter, current, type Inputs } from 'cairn';
+const TRAIN = `import { FlowSpec, step, Parameter, current, type Inputs } from 'cairnflow';
 
 /** Trains a model. */
 export class TrainFlow extends FlowSpec {
@@ -136,7 +136,7 @@ test('a missing required value, a wrong type or an unknown option fail before an
 test('assigning to a parameter fails the task with a clear message', async () => {
   project.write(
     'AssignFlow.ts',
-    `import { FlowSpec, step, Parameter } from 'cairn';
+    `import { FlowSpec, step, Parameter } from 'cairnflow';
 export class AssignFlow extends FlowSpec {
   alpha = Parameter('alpha', { default: 1 });
   @step start() { this.alpha = 2; this.next(this.end); }
@@ -157,7 +157,7 @@ test('IncludeFile stores the contents of a text or a binary file; the run record
   writeFileSync(join(project.dir, 'weights.bin'), Buffer.from([0, 1, 254, 255]));
   project.write(
     'FileFlow.ts',
-    `import { FlowSpec, step, IncludeFile } from 'cairn';
+    `import { FlowSpec, step, IncludeFile } from 'cairnflow';
 export class FileFlow extends FlowSpec {
   data = IncludeFile('data', { default: './data.csv' });
   weights = IncludeFile('weights', { isText: false, required: true });
@@ -217,7 +217,7 @@ test('the parameters example runs with a value from the command line and one fro
 test('a bad parameter definition is a validity issue: check reports it and run refuses to start', async () => {
   project.write(
     'ReservedFlow.ts',
-    `import { FlowSpec, step, Parameter } from 'cairn';
+    `import { FlowSpec, step, Parameter } from 'cairnflow';
 export class ReservedFlow extends FlowSpec {
   tags = Parameter('tags', { default: 'a' });
   @step start() { this.next(this.end); }

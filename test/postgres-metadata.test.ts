@@ -80,7 +80,7 @@ if (skip !== undefined || adminUrl === undefined) {
   });
 
   test('a 1000-way foreach records every task', async (t) => {
-    project.write('wide.ts', `import { FlowSpec, step, type Inputs } from 'cairn';
+    project.write('wide.ts', `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class Wide extends FlowSpec {
   declare items: number[];
   declare y: number;

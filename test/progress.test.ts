@@ -19,7 +19,7 @@ const noPty = script.status === 0 && /util-linux/.test(script.stdout)
 
 const flow = project.write(
   'wide.ts',
-  `import { FlowSpec, step, type Inputs } from 'cairn';
+  `import { FlowSpec, step, type Inputs } from 'cairnflow';
 
 export class WideFlow extends FlowSpec {
   declare items: number[];

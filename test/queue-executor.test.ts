@@ -86,7 +86,7 @@ if (!redisUrl) {
 
   test('runFlow runs on the queue as well', async () => {
     // The runner executes flows in this process, so it is used as installed: from the built package.
-    const cairn = (await import('cairn')) as typeof import('../src/index.js');
+    const cairn = (await import('cairnflow')) as typeof import('../src/index.js');
     const file = join(project.dir, example('pass-artifacts-between-steps.ts'));
     const r = await cairn.runFlow(file, { executor: 'queue', cwd: project.dir, env: { ...process.env, CAIRN_USER: 'tester', CAIRN_DATASTORE_ROOT: '', ...env } });
     assert.equal(r.successful, true);
@@ -117,7 +117,7 @@ if (!redisUrl) {
     try {
       project.write(
         'heavy.ts',
-        `import { FlowSpec, step, resources, type Inputs } from 'cairn';
+        `import { FlowSpec, step, resources, type Inputs } from 'cairnflow';
 export class HeavyFlow extends FlowSpec {
   declare parts: number[];
   declare ranOn: string;
@@ -154,7 +154,7 @@ export class HeavyFlow extends FlowSpec {
   test('@timeout stops a task on its worker, and the worker goes on taking tasks', async () => {
     project.write(
       'slow.ts',
-      `import { FlowSpec, step, timeout } from 'cairn';
+      `import { FlowSpec, step, timeout } from 'cairnflow';
 export class SlowFlow extends FlowSpec {
   @step start() { this.next(this.slow); }
   @timeout({ seconds: 1 })
@@ -177,7 +177,7 @@ export class SlowFlow extends FlowSpec {
   test('tasks nobody can take get a notice, and interrupting the run takes them off the queue', async () => {
     project.write(
       'gpu.ts',
-      `import { FlowSpec, step, resources } from 'cairn';
+      `import { FlowSpec, step, resources } from 'cairnflow';
 export class GpuFlow extends FlowSpec {
   @resources({ gpu: 1, memory: 1024 })
   @step start() { this.next(this.end); }

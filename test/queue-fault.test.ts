@@ -19,7 +19,7 @@ const redisUrl = process.env[REDIS_ENV];
 
 /** A foreach whose tasks never finish on a worker started with DOOMED=1 (that worker is the one stopped). */
 function wideFlow(name: string, n: number): string {
-  return `import { FlowSpec, step, type Inputs } from 'cairn';
+  return `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class ${name} extends FlowSpec {
   declare items: number[];
   declare y: number;

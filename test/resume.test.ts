@@ -42,7 +42,7 @@ async function runCount(flow: string): Promise<number> {
 
 const LINEAR = project.write(
   'linear.ts',
-  `import { FlowSpec, step, current } from 'cairn';
+  `import { FlowSpec, step, current } from 'cairnflow';
 export class ResumeLinear extends FlowSpec {
   declare data: number[];
   declare doubled: number[];
@@ -120,7 +120,7 @@ test('resume STEP re-runs that step and everything after it, through tsx too', a
 test('a foreach with a failed split: the successful splits are cloned, the rest run, then the join', async () => {
   const file = project.write(
     'foreach.ts',
-    `import { FlowSpec, step, type Inputs } from 'cairn';
+    `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class ResumeForeach extends FlowSpec {
   declare items: number[];
   declare sq: number;
@@ -162,7 +162,7 @@ export class ResumeForeach extends FlowSpec {
   assert.equal(join!.originPathspec, undefined);
 });
 
-const LOOP = `import { FlowSpec, step } from 'cairn';
+const LOOP = `import { FlowSpec, step } from 'cairnflow';
 export class ResumeLoop extends FlowSpec {
   count!: number;
   declare state: string;
@@ -209,7 +209,7 @@ test('a switch loop resumes at the iteration that failed; with STEP every iterat
 test('a resumed run keeps the parameter values of its origin and refuses new ones', async () => {
   const file = project.write(
     'params.ts',
-    `import { FlowSpec, step, Parameter } from 'cairn';
+    `import { FlowSpec, step, Parameter } from 'cairnflow';
 export class ResumeParams extends FlowSpec {
   alpha = Parameter('alpha', { default: 0.01 });
   declare scaled: number;
@@ -242,7 +242,7 @@ export class ResumeParams extends FlowSpec {
 });
 
 test('a step whose transition changed since the origin runs again, and so does everything after it', async () => {
-  const v1 = `import { FlowSpec, step } from 'cairn';
+  const v1 = `import { FlowSpec, step } from 'cairnflow';
 export class ResumeChanged extends FlowSpec {
   declare trail: string[];
   @step start() { this.trail = ['start']; this.next(this.mid); }
@@ -269,7 +269,7 @@ export class ResumeChanged extends FlowSpec {
 test('bad input: no run, an unknown run, a run of another flow, an unknown step; nothing is recorded', async () => {
   const fresh = project.write(
     'fresh.ts',
-    `import { FlowSpec, step } from 'cairn';
+    `import { FlowSpec, step } from 'cairnflow';
 export class NeverRun extends FlowSpec {
   @step start() { this.next(this.end); }
   @step end() {}

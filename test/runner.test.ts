@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { Project } from './helpers.js';
 
 // The runner executes flows in this process, so it is used as installed: from the built package.
-const cairn = (await import('cairn')) as typeof import('../src/index.js');
+const cairn = (await import('cairnflow')) as typeof import('../src/index.js');
 
 const project = new Project();
 after(() => project[Symbol.dispose]());
 
 const env = { ...process.env, CAIRN_USER: 'tester', CAIRN_DATASTORE_ROOT: '' };
 
-const source = `import { FlowSpec, step, Parameter, current } from 'cairn';
+const source = `import { FlowSpec, step, Parameter, current } from 'cairnflow';
 export class RunnerFlow extends FlowSpec {
   alpha = Parameter('alpha', { default: 1 });
   declare result: number;

@@ -32,7 +32,7 @@ if (!env) {
 
   /** Runs `body` (an ES module that prints JSON) with the client, in a fresh process. */
   const readBack = async (body: string): Promise<Record<string, unknown>> => {
-    project.write('read.mjs', `import { Flow, Run, namespace } from 'cairn';\nnamespace(null);\n${body}`);
+    project.write('read.mjs', `import { Flow, Run, namespace } from 'cairnflow';\nnamespace(null);\n${body}`);
     const r = await project.exec(process.execPath, ['read.mjs'], s3Env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
@@ -102,7 +102,7 @@ if (!env) {
   it('joins many foreach inputs that share a large typed array, each read lazily in its task', async () => {
     project.write(
       'wide.ts',
-      `import { FlowSpec, step, type Inputs } from 'cairn';
+      `import { FlowSpec, step, type Inputs } from 'cairnflow';
 export class WideS3 extends FlowSpec {
   declare items: number[];
   declare table: Float64Array;

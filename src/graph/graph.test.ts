@@ -5,7 +5,7 @@ import { buildGraph, reachableSteps, topologicalOrder } from './graph.js';
 import type { FlowGraph, StepNode } from './types.js';
 
 function graphOf(body: string): FlowGraph {
-  const src = `import { FlowSpec, step, type Inputs } from 'cairn';\nexport class F extends FlowSpec {\n${body}\n}\n`;
+  const src = `import { FlowSpec, step, type Inputs } from 'cairnflow';\nexport class F extends FlowSpec {\n${body}\n}\n`;
   return buildGraph(parseFlowSource(src, 'f.ts', 'F'));
 }
 

@@ -5,7 +5,7 @@ import { buildGraph } from './graph.js';
 import { formatLintIssue, lintGraph } from './lint.js';
 import type { LintIssue } from './types.js';
 
-const HEADER = `import { FlowSpec, step, type Inputs } from 'cairn';\n\nexport class F extends FlowSpec {\n`;
+const HEADER = `import { FlowSpec, step, type Inputs } from 'cairnflow';\n\nexport class F extends FlowSpec {\n`;
 
 function lintOf(body: string): { src: string; issues: LintIssue[] } {
   const src = `${HEADER}${body}\n}\n`;

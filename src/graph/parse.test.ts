@@ -11,7 +11,7 @@ function lineOf(source: string, needle: string): number {
 }
 
 function flowOf(body: string): string {
-  return `import { FlowSpec, step, retry, type Inputs } from 'cairn';\n\nexport class F extends FlowSpec {\n${body}\n}\n`;
+  return `import { FlowSpec, step, retry, type Inputs } from 'cairnflow';\n\nexport class F extends FlowSpec {\n${body}\n}\n`;
 }
 
 function stepOf(body: string, name: string): ParsedStep {
@@ -20,7 +20,7 @@ function stepOf(body: string, name: string): ParsedStep {
   return step;
 }
 
-const EXAMPLE = `import { FlowSpec, step, retry, type Inputs } from 'cairn';
+const EXAMPLE = `import { FlowSpec, step, retry, type Inputs } from 'cairnflow';
 
 /** Doc of the flow */
 export class MyFlow extends FlowSpec {
@@ -84,7 +84,7 @@ describe('parseFlowSource', () => {
   });
 
   test('recognizes step(...) calls, renamed imports and namespace imports as @step', () => {
-    const src = `import { step as s } from 'cairn';\nimport * as c from 'cairn';\nclass F {\n  @s() start() { this.next(this.a); }\n  @c.step a() { this.next(this.end); }\n  @step end() {}\n}\n`;
+    const src = `import { step as s } from 'cairnflow';\nimport * as c from 'cairnflow';\nclass F {\n  @s() start() { this.next(this.a); }\n  @c.step a() { this.next(this.end); }\n  @step end() {}\n}\n`;
     const parsed = parseFlowSource(src, 'f.ts', 'F');
     assert.deepEqual(parsed.steps.map((x) => [x.name, x.decorators]), [
       ['start', ['step']],
@@ -172,7 +172,7 @@ describe('parseFlowSource', () => {
   });
 
   test('includes steps of a base class declared in the same file, the subclass winning', () => {
-    const src = `import { FlowSpec, step } from 'cairn';
+    const src = `import { FlowSpec, step } from 'cairnflow';
 class Base extends FlowSpec {
   @step start() { this.next(this.middle); }
   @step middle() { this.next(this.end); }

@@ -4,7 +4,7 @@ import { parseFlowSource } from './parse.js';
 import { buildGraph } from './graph.js';
 import { renderGraph } from './show.js';
 
-const SOURCE = `import { FlowSpec, step, retry, timeout, type Inputs } from 'cairn';
+const SOURCE = `import { FlowSpec, step, retry, timeout, type Inputs } from 'cairnflow';
 
 /**
  * A flow that shows every transition.

@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const cairnImports: Plugin = {
   name: 'cairn-runtime',
   setup(b) {
-    b.onResolve({ filter: /^cairn$/ }, () => ({ path: CAIRN_PLACEHOLDER, external: true }));
+    b.onResolve({ filter: /^cairnflow$/ }, () => ({ path: CAIRN_PLACEHOLDER, external: true }));
   },
 };
 

@@ -56,7 +56,7 @@ async function importFlowClass(file: string, url: string): Promise<typeof FlowSp
   if (classes.length === 0) {
     throw new CairnError(
       'INVALID_FLOW',
-      `${file} defines no flow. Export a class that extends FlowSpec (import { FlowSpec, step } from 'cairn').`,
+      `${file} defines no flow. Export a class that extends FlowSpec (import { FlowSpec, step } from 'cairnflow').`,
     );
   }
   if (classes.length > 1) {

@@ -8,7 +8,7 @@ import { gatherClones } from './resume.js';
 import { taskPlace } from './scheduler.js';
 
 function graphOf(body: string): FlowGraph {
-  const src = `import { FlowSpec, step, type Inputs } from 'cairn';\nexport class F extends FlowSpec {\n${body}\n}\n`;
+  const src = `import { FlowSpec, step, type Inputs } from 'cairnflow';\nexport class F extends FlowSpec {\n${body}\n}\n`;
   return buildGraph(parseFlowSource(src, 'f.ts', 'F'));
 }
 

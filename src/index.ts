@@ -19,6 +19,7 @@ export type { ArtifactsOf, RunsOptions, TaskGetOptions, TaskLogLine } from './cl
 export { runFlow, resumeFlow, type RunFlowOptions, type ResumeFlowOptions } from './api/runner.js';
 
 export { registerSerializer, registerClass, type ArtifactSerializer } from './storage/codec.js';
+export type { ArtifactPreview, PreviewOptions, PreviewColumn, TreeNode, TreeContainer, TableCell } from './storage/preview.js';
 
 export {
   CairnError,

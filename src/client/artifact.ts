@@ -1,6 +1,7 @@
 /** `DataArtifact`: one artifact of one task attempt, its metadata, and its value on demand. */
 import { NotFoundError } from '../errors.js';
 import { decodeArtifact } from '../storage/codec.js';
+import { previewValue, type ArtifactPreview, type PreviewOptions } from '../storage/preview.js';
 import type { ArtifactInfo, TaskRecord } from '../storage/types.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
 import {
@@ -16,6 +17,9 @@ import {
 } from './lookup.js';
 import { getNamespace } from './namespace.js';
 import { parsePathspec } from './pathspec.js';
+
+/** Artifacts stored in more bytes than this are not loaded to be previewed (see `DataArtifact.preview`). */
+export const DEFAULT_PREVIEW_LOAD_BYTES = 64 * 1024 * 1024;
 
 /** What a `DataArtifact` is built from (by `Task` and `DataArtifact.get`). */
 export interface ArtifactInit {
@@ -103,6 +107,29 @@ export class DataArtifact<T = unknown> {
       });
     }
     return this.#value;
+  }
+
+  /**
+   * A bounded, JSON-able view of the value for people (a table, a summary of numbers, an image, a
+   * tree...), as `cairn dump` and the web UI show it. It never rejects: a value that is too large
+   * to load (`maxLoadBytes`, default 64 MiB) or cannot be read is an `unavailable` preview that
+   * says why (with the error's `code`, `CORRUPT_BLOB` for a damaged blob).
+   *
+   * @example
+   * const p = await artifact.preview({ maxRows: 10 });
+   * if (p.kind === 'table') console.log(p.columns.map((c) => c.name), p.rowCount);
+   */
+  async preview(options: PreviewOptions & { maxLoadBytes?: number } = {}): Promise<ArtifactPreview> {
+    const { maxLoadBytes = DEFAULT_PREVIEW_LOAD_BYTES, ...limits } = options;
+    if (this.size > maxLoadBytes) {
+      return { kind: 'unavailable', type: this.type, reason: `it is stored in ${this.size} bytes, more than the ${maxLoadBytes} a preview loads` };
+    }
+    try {
+      return previewValue(await this.data(), limits);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      return { kind: 'unavailable', type: this.type, reason: (e as Error).message ?? String(e), ...(typeof code === 'string' ? { code } : {}) };
+    }
   }
 
   toString(): string {

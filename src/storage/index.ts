@@ -27,3 +27,4 @@ export {
   type ArtifactStoreConfig,
   type MetadataStoreConfig,
 } from './config.js';
+export { previewValue, imageMime, type ArtifactPreview, type PreviewOptions, type PreviewColumn, type TreeNode, type TreeContainer, type TableCell } from './preview.js';

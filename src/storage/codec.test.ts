@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import v8 from 'node:v8';
 import { afterEach, describe, it } from 'node:test';
 import { decodeArtifact, encodeArtifact, registerClass, registeredSerializers, registerSerializer, unregisterSerializer } from './codec.js';
 import { rejectsWithCode } from './store-helpers.fixture.js';
@@ -230,7 +231,8 @@ describe('registerClass', () => {
   it('stores own properties and restores the prototype', () => {
     registerClass(Layer);
     const enc = encodeArtifact(new Layer(4, [1, 2]), ctx);
-    assert.equal(enc.encoding, 'serializer:Layer');
+    assert.equal(enc.encoding, 'v8+registered');
+    assert.equal(enc.type, 'Layer');
     const back = decodeArtifact(enc.bytes, enc.encoding) as Layer;
     assert.ok(back instanceof Layer);
     assert.deepEqual(back.weights, [1, 2]);
@@ -240,7 +242,7 @@ describe('registerClass', () => {
   it('takes a name, and does not claim subclasses', async () => {
     class Dense extends Layer {}
     registerClass(Layer, { name: 'nn.Layer' });
-    assert.equal(encodeArtifact(new Layer(), ctx).encoding, 'serializer:nn.Layer');
+    assert.equal(encodeArtifact(new Layer(), ctx).type, 'nn.Layer');
     await rejects(new Dense(), /class Dense \(a subclass of Layer\)/);
   });
 
@@ -251,9 +253,81 @@ describe('registerClass', () => {
     await rejects(layer, /model\.hook is a function/);
   });
 
-  it('explains that a registered class nested in plain data must be its own artifact', async () => {
+  it('stores registered instances inside arrays, objects, Maps and Sets', () => {
     registerClass(Layer);
-    await rejects({ layers: [new Layer()] }, /model\.layers\[0\] is an instance of class Layer/, /whole artifact value/, /its own artifact/);
+    const a = new Layer(1, [1]);
+    const value = { layers: [a, new Layer(2, [2])], byName: new Map([['a', a]]), set: new Set([a]), plain: { n: 1 } };
+    const enc = encodeArtifact(value, ctx);
+    assert.equal(enc.encoding, 'v8+registered');
+    assert.equal(enc.type, 'Object');
+    const back = decodeArtifact(enc.bytes, enc.encoding) as typeof value;
+    assert.ok(back.layers.every((l) => l instanceof Layer));
+    assert.equal(back.layers[1]!.describe(), '2 units');
+    assert.equal(back.byName.get('a'), back.layers[0], 'a shared instance stays one object');
+    assert.equal([...back.set][0], back.layers[0]);
+    assert.deepEqual(back.plain, { n: 1 });
+  });
+
+  it('keeps instances that point at each other, cycles included, and instances inside instances', () => {
+    class TreeNode {
+      children: TreeNode[] = [];
+      constructor(public label: string, public parent?: TreeNode) {}
+      path(): string {
+        return this.parent ? `${this.parent.path()}/${this.label}` : this.label;
+      }
+    }
+    registerClass(TreeNode);
+    const root = new TreeNode('root');
+    const child = new TreeNode('child', root);
+    root.children.push(child);
+    const back = roundTrip(root) as TreeNode;
+    assert.ok(back instanceof TreeNode);
+    assert.equal(back.children[0]!.path(), 'root/child');
+    assert.equal(back.children[0]!.parent, back);
+  });
+
+  it('applies a registered serializer wherever its values appear, and leaves plain look-alikes alone', () => {
+    class Blob {
+      constructor(readonly n: number) {}
+    }
+    registerSerializer({ name: 'blob', test: (v) => v instanceof Blob, serialize: (v) => new Uint8Array([(v as Blob).n]), deserialize: (b) => new Blob(b[0]!) });
+    const value = [new Blob(7), { s: 'blob', b: new Uint8Array([9]) }, { s: 'blob', c: {} }];
+    const back = roundTrip(value) as [Blob, unknown, unknown];
+    assert.ok(back[0] instanceof Blob);
+    assert.equal(back[0].n, 7);
+    assert.deepEqual(back[1], { s: 'blob', b: new Uint8Array([9]) });
+    assert.deepEqual(back[2], { s: 'blob', c: {} });
+  });
+
+  it('offers nested plain data to no serializer', () => {
+    let calls = 0;
+    registerSerializer({ name: 'greedy', test: () => (calls++, false), serialize: () => new Uint8Array(), deserialize: () => 0 });
+    assert.equal(encodeArtifact({ a: [1, { b: new Map([[1, 2]]) }] }, ctx).encoding, 'v8');
+    assert.equal(calls, 1, 'only the whole value is offered');
+  });
+
+  it('names the class, the artifact and the fix for an unregistered class nested beside registered ones', async () => {
+    class Other {}
+    registerClass(Layer);
+    await rejects({ layers: [new Layer(), new Other()] }, /model\.layers\[1\] is an instance of class Other/, /registerClass\(Other\)/);
+    const layer = new Layer();
+    (layer as unknown as { inner: unknown }).inner = { fn: () => 1 };
+    await rejects([layer], /model\[0\]\.inner\.fn is a function/);
+  });
+
+  it('reads a registered value nested in an artifact only where its class is registered', async () => {
+    registerClass(Layer);
+    const enc = encodeArtifact({ layers: [new Layer()] }, ctx);
+    unregisterSerializer('Layer');
+    await rejectsWithCode(() => decodeArtifact(enc.bytes, enc.encoding), 'STORE', /serializer "Layer"/, /registerClass/);
+  });
+
+  it('still reads instances stored whole by earlier versions (encoding serializer:<name>)', () => {
+    registerClass(Layer);
+    const old = new Uint8Array(v8.serialize({ units: 5, weights: [1] }));
+    const back = decodeArtifact(old, 'serializer:Layer') as Layer;
+    assert.ok(back instanceof Layer);
+    assert.equal(back.describe(), '5 units');
   });
 });
 

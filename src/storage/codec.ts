@@ -3,8 +3,9 @@
  * the structured-clone algorithm handles; a value is checked first so that nothing is silently
  * changed on the way back (a class instance would come back as a plain object). Class instances
  * and data-frame types can be stored through a registered serializer (encoding
- * `serializer:<name>`); serializers are tried in registration order and apply to a whole artifact
- * value.
+ * `serializer:<name>`); serializers are tried in registration order. A value that holds registered
+ * values inside it (or an instance of a class registered with `registerClass`) is stored with the
+ * encoding `v8+registered` (see `registered-values.ts`).
  *
  * Known limits of the default codec: an Error keeps its class (for the built-in error classes),
  * message, stack and cause, but not its other own properties; an object with a null prototype
@@ -13,7 +14,16 @@
  */
 import v8 from 'node:v8';
 import { CairnError } from '../errors.js';
-import { findUnstorable, UnstorableValueError, valueTypeName, type ValueProblem } from './value-check.js';
+import { valueTypeName, type ValueProblem } from './value-check.js';
+import {
+  decodeRegistered,
+  encodeRegistered,
+  findRegistered,
+  isClassSerializer,
+  markClassSerializer,
+  REGISTERED_ENCODING,
+  type EncodeContext,
+} from './registered-values.js';
 
 export interface ArtifactSerializer {
   /** Unique name; the encoding recorded for the artifact is `serializer:<name>`. */
@@ -78,9 +88,10 @@ export function registeredSerializers(): string[] {
 type Constructor = abstract new (...args: never[]) => object;
 
 /**
- * Registers a class whose instances are stored as their own enumerable properties (with the
- * default codec) and get the class's prototype back when read. Subclasses need their own
- * registration. Private `#fields` and state outside own properties are not kept.
+ * Registers a class whose instances are stored as their own enumerable properties and get the
+ * class's prototype back when read, wherever they appear in an artifact (inside arrays, objects,
+ * Maps, other registered instances; shared references and cycles are kept). Subclasses need their
+ * own registration. Private `#fields` and state outside own properties are not kept.
  */
 export function registerClass(cls: Constructor, opts: { name?: string } = {}): void {
   const name = opts.name ?? cls.name;
@@ -88,26 +99,19 @@ export function registerClass(cls: Constructor, opts: { name?: string } = {}): v
     throw new CairnError('INVALID_ARGUMENT', 'registerClass() was given an anonymous class: pass { name } to name it.');
   }
   const proto = cls.prototype as object;
-  registerSerializer({
+  const serializer: ArtifactSerializer = {
     name,
     test: (value) => typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === proto,
-    serialize: (value) => {
-      const props = { ...(value as object) };
-      const problem = findUnstorable(props, '');
-      if (problem) throw new UnstorableValueError(problem);
-      return v8.serialize(props);
-    },
+    // Values are written with the `v8+registered` encoding; this reads what earlier versions wrote.
+    serialize: (value) => v8.serialize({ ...(value as object) }),
     deserialize: (bytes) => Object.assign(Object.create(proto) as object, v8.deserialize(bytes) as object),
-  });
+  };
+  markClassSerializer(serializer, proto);
+  registerSerializer(serializer);
 }
 
 function problemMessage(ctx: ArtifactContext, problem: ValueProblem): string {
   const head = `Cannot store artifact "${ctx.name}" of step "${ctx.step}": ${problem.path} is ${problem.what}.`;
-  const owner = serializers.find((s) => safeTest(s, problem.value));
-  if (owner && problem.path !== ctx.name) {
-    return `${head} Serializer "${owner.name}" is registered for it, but registered serializers apply to a whole ` +
-      'artifact value only: assign it to its own artifact (this.x = value) or convert it to plain data.';
-  }
   if (problem.className) {
     return `${head} Store plain data instead (objects, arrays, Map, Set, typed arrays...), or register a serializer ` +
       `for the class with registerSerializer({ name, test, serialize, deserialize }) or registerClass(${problem.className}).`;
@@ -115,26 +119,11 @@ function problemMessage(ctx: ArtifactContext, problem: ValueProblem): string {
   return `${head} Store plain data instead (objects, arrays, Map, Set, typed arrays, primitives...).`;
 }
 
-function safeTest(s: ArtifactSerializer, value: unknown): boolean {
-  try {
-    return s.test(value) === true;
-  } catch {
-    return false;
-  }
-}
-
-function prefixProblem(problem: ValueProblem, root: string): ValueProblem {
-  return { ...problem, path: root + problem.path };
-}
-
 function encodeWith(s: ArtifactSerializer, value: unknown, ctx: ArtifactContext): EncodedArtifact {
   let bytes: unknown;
   try {
     bytes = s.serialize(value);
   } catch (e) {
-    if (e instanceof UnstorableValueError) {
-      throw new CairnError('UNSERIALIZABLE_ARTIFACT', problemMessage(ctx, prefixProblem(e.problem, ctx.name)), { cause: e });
-    }
     throw new CairnError(
       'UNSERIALIZABLE_ARTIFACT',
       `Cannot store artifact "${ctx.name}" of step "${ctx.step}": serializer "${s.name}" failed: ${errorText(e)}`,
@@ -163,19 +152,16 @@ export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArt
         { cause: e },
       );
     }
-    if (claimed) return encodeWith(s, value, ctx);
+    if (claimed) {
+      if (!isClassSerializer(s)) return encodeWith(s, value, ctx);
+      const found = findRegistered(value, encodeContext(ctx), s);
+      return { bytes: encodeRegistered(value, found, encodeContext(ctx)), type: s.name, encoding: REGISTERED_ENCODING };
+    }
   }
-  let problem: ValueProblem | undefined;
-  try {
-    problem = findUnstorable(value, ctx.name);
-  } catch (e) {
-    throw new CairnError(
-      'UNSERIALIZABLE_ARTIFACT',
-      `Cannot store artifact "${ctx.name}" of step "${ctx.step}": reading it threw (a getter?): ${errorText(e)}`,
-      { cause: e },
-    );
+  const found = findRegistered(value, encodeContext(ctx));
+  if (found.claimed.size > 0) {
+    return { bytes: encodeRegistered(value, found, encodeContext(ctx)), type: valueTypeName(value), encoding: REGISTERED_ENCODING };
   }
-  if (problem) throw new CairnError('UNSERIALIZABLE_ARTIFACT', problemMessage(ctx, problem));
   let bytes: Uint8Array;
   try {
     bytes = v8.serialize(value);
@@ -188,8 +174,13 @@ export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArt
   return { bytes, type: valueTypeName(value), encoding: V8_ENCODING };
 }
 
+function encodeContext(ctx: ArtifactContext): EncodeContext {
+  return { ...ctx, serializers, problemMessage: (problem) => problemMessage(ctx, problem) };
+}
+
 /** Turns stored bytes back into a value, given the encoding recorded with them. */
 export function decodeArtifact(bytes: Uint8Array, encoding: string): unknown {
+  if (encoding === REGISTERED_ENCODING) return decodeRegistered(bytes, serializers);
   if (encoding === V8_ENCODING) {
     try {
       return v8.deserialize(bytes);

@@ -12,7 +12,7 @@ export interface ArtifactInfo {
   size: number;
   /** A readable type name: `number`, `Array`, `Map`, `Float64Array`, a registered class name... */
   type: string;
-  /** Which codec wrote the bytes: `v8` or `serializer:<name>`. */
+  /** Which codec wrote the bytes: `v8`, `serializer:<name>` or `v8+registered`. */
   encoding: string;
 }
 

@@ -113,10 +113,24 @@ function describeObject(v: object, proto: object | null): { what: string; classN
 }
 
 /**
- * Returns the first part of `root` that cannot be stored faithfully with `v8.serialize`, or
- * undefined when the whole value can. `rootLabel` starts every path (the artifact name).
+ * How `findUnstorable` treats an object the default codec cannot store faithfully (a class
+ * instance) when a registered serializer handles it: `leaf` (stored whole by the serializer, not
+ * looked into) or `props` (its own enumerable properties are stored, and checked like those of a
+ * plain object). Undefined when no serializer handles it: that is a problem.
  */
-export function findUnstorable(root: unknown, rootLabel: string): ValueProblem | undefined {
+export type Claim = (value: object, path: () => string) => 'leaf' | 'props' | undefined;
+
+export interface FindOptions {
+  claim?: Claim;
+}
+
+/**
+ * Returns the first part of `root` that cannot be stored faithfully with `v8.serialize`, or
+ * undefined when the whole value can. `rootLabel` starts every path (the artifact name). With
+ * `claim`, objects that a registered serializer handles are not problems (see `Claim`).
+ */
+export function findUnstorable(root: unknown, rootLabel: string, options: FindOptions = {}): ValueProblem | undefined {
+  const claim = options.claim;
   const rootProblem = describePrimitive(root);
   if (rootProblem) return { path: rootLabel, what: rootProblem, value: root };
   if (typeof root !== 'object' || root === null) return undefined;
@@ -178,6 +192,16 @@ export function findUnstorable(root: unknown, rootLabel: string): ValueProblem |
     } else if (ERROR_PROTOS.has(proto)) {
       if (Object.prototype.hasOwnProperty.call(v, 'cause') && !visit((v as { cause: unknown }).cause, 'cause')) return problem;
     } else if (!LEAF_PROTOS.has(proto)) {
+      const frame = current;
+      const how = claim?.(v, () => formatPath(rootLabel, frame.parent, frame.segment));
+      if (how === 'leaf') continue;
+      if (how === 'props') {
+        for (const k of Object.keys(v)) {
+          const x = (v as Record<string, unknown>)[k];
+          if (!visit(x, k)) return problem;
+        }
+        continue;
+      }
       const d = describeObject(v, proto);
       return { path: formatPath(rootLabel, current.parent, current.segment), ...d, value: v };
     }

@@ -4,6 +4,7 @@ export { Run } from './run.js';
 export { Step } from './step.js';
 export { Task, type TaskGetOptions, type TaskLogLine } from './task.js';
 export { DataArtifact } from './artifact.js';
+export { Card } from './card.js';
 export { namespace, getNamespace, defaultNamespace } from './namespace.js';
 export { useDatastore } from './context.js';
 export type { ArtifactsOf, DataOf, FlowClassOf } from './data.js';

@@ -1,8 +1,10 @@
 /** `Task`: one task of a step, shown at one attempt, with its artifacts and captured output. */
 import type { ForeachFrame, TaskException } from '../core/types.js';
+import { NotFoundError } from '../errors.js';
 import type { LogStream, TaskRecord } from '../storage/types.js';
 import { decodeLog, type DecodedLog } from '../storage/log-format.js';
 import { artifactFrom, DataArtifact } from './artifact.js';
+import { readCards, type Card } from './card.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
 import { dataView, type DataOf } from './data.js';
 import { loadRecord, loadRun, loadTaskRow, loadTaskState, pathOf, tagSetOf, toDate, type TaskState } from './lookup.js';
@@ -142,6 +144,43 @@ export class Task<F = unknown> {
    */
   async loglines(stream: LogStream = 'stdout'): Promise<TaskLogLine[]> {
     return (await this.#log(stream)).lines.map((l) => ({ at: l.at === undefined ? undefined : new Date(l.at), text: l.text }));
+  }
+
+  /**
+   * The cards of the shown attempt (`@card`), sorted by id; for a task cloned by resume, those of the
+   * task it was cloned from. A running task's live cards are read as they are now: call again for
+   * their updates.
+   *
+   * @example
+   * for (const card of await task.cards()) {
+   *   console.log(card.id, card.status);
+   *   writeFileSync(`${card.id}.html`, await card.html());
+   * }
+   */
+  async cards(): Promise<Card[]> {
+    const { task, attempt, attemptRow } = this.#state;
+    if (!attemptRow) return [];
+    let cards = await readCards(this.#ctx, task, attempt);
+    // A task cloned by resume rendered nothing itself: its cards are those of the task it was cloned from.
+    for (let origin = task.originPathspec, hops = 0; cards.length === 0 && origin && hops < 100; hops++) {
+      const [flow, runId, step, taskId] = origin.split('/') as [string, string, string, string];
+      const row = await storeCall(`task ${origin}`, () => this.#ctx.metadata.getTask({ flow, runId, step, taskId }));
+      if (!row || row.doneAttempt === null) break;
+      cards = await readCards(this.#ctx, row, row.doneAttempt);
+      origin = row.originPathspec;
+    }
+    return cards;
+  }
+
+  /** The card with this id (see `cards()`); rejects with NotFoundError, naming the cards there are. */
+  async card(id: string): Promise<Card> {
+    const cards = await this.cards();
+    const found = cards.find((c) => c.id === id);
+    if (!found) {
+      const has = cards.length ? `its cards are ${cards.map((c) => c.id).join(', ')}` : 'it has no cards';
+      throw new NotFoundError(`Task '${this.pathspec}' has no card '${id}' (${has}).`);
+    }
+    return found;
   }
 
   toString(): string {

@@ -169,6 +169,31 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
         assert.equal(back.byteLength, 0);
       }));
 
+    it('stores card documents per attempt and card id, replaces them, and lists them sorted', () =>
+      withStore(async ({ store }) => {
+        assert.deepEqual(await store.listCards(task, 0), []);
+        assert.equal(await store.getCard(task, 0, 'default'), undefined);
+        await store.putCard(task, 0, 'summary', bytesOf('{"v":1}'));
+        await store.putCard(task, 0, 'default', bytesOf('{"v":2}'));
+        await store.putCard(task, 1, 'default', bytesOf('{"v":3}'));
+        await store.putCard(task, 0, 'summary', bytesOf('{"v":4}'));
+        assert.deepEqual(await store.listCards(task, 0), ['default', 'summary']);
+        assert.deepEqual(await store.listCards(task, 1), ['default']);
+        assert.equal(Buffer.from((await store.getCard(task, 0, 'summary')) ?? []).toString(), '{"v":4}');
+        assert.equal(Buffer.from((await store.getCard(task, 1, 'default')) ?? []).toString(), '{"v":3}');
+        assert.deepEqual(await store.listCards({ ...task, taskId: '8' }, 0), []);
+        assert.deepEqual(await store.listCards(task, 10), [], 'attempt 10 is not a prefix of attempt 1');
+      }));
+
+    it('refuses card ids that could leave the task folder, storing nothing', () =>
+      withStore(async ({ store }) => {
+        for (const id of ['../x', 'a/b', '', '.hidden', 'x'.repeat(65), 'a\\b', 'nul\0']) {
+          await rejectsWithCode(() => store.putCard(task, 0, id, bytesOf('{}')), 'INVALID_ARGUMENT', /card id/);
+          await rejectsWithCode(() => store.getCard(task, 0, id), 'INVALID_ARGUMENT');
+        }
+        assert.deepEqual(await store.listCards(task, 0), []);
+      }));
+
     it('describes itself with a kind and a location', () =>
       withStore(async ({ store }) => {
         assert.ok(store.kind.length > 0);

@@ -1,6 +1,6 @@
 /**
  * Checks on the names that become parts of storage paths and keys, shared by the artifact store
- * backends: blob addresses, path segments (flow, run id, step, task id), attempts, log streams.
+ * backends: blob addresses, path segments (flow, run id, step, task id), attempts, log streams, card ids.
  */
 import { CairnError } from '../errors.js';
 import { isSha1Hex } from './hash.js';
@@ -34,4 +34,22 @@ export function logName(attempt: number, stream: LogStream): string {
     throw new CairnError('INVALID_ARGUMENT', `Invalid log stream ${JSON.stringify(stream)}: expected "stdout" or "stderr".`);
   }
   return `${checkAttempt(attempt)}.${stream}.log`;
+}
+
+/** What a card id may be: it names the card's file (`<cardId>.json`) and is typed on command lines. */
+export const CARD_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkCardId(id: string): string {
+  if (typeof id !== 'string' || !CARD_ID_PATTERN.test(id)) {
+    throw new CairnError(
+      'INVALID_ARGUMENT',
+      `Invalid card id ${JSON.stringify(id)}: use 1 to 64 letters, digits, "_" or "-" (for example "summary").`,
+    );
+  }
+  return id;
+}
+
+/** `<cardId>.json` */
+export function cardName(cardId: string): string {
+  return `${checkCardId(cardId)}.json`;
 }

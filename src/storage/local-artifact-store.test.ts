@@ -53,6 +53,20 @@ describe('LocalArtifactStore', () => {
     assert.equal(store.location, root);
   });
 
+  it('keeps cards per attempt under cards/, replaces them atomically, and lists no temporary file', async () => {
+    const root = tempRoot();
+    const store = new LocalArtifactStore(root);
+    const dir = join(root, 'cards', 'LayoutFlow', '1700000000000001', 'start', '1', '0');
+    await store.putCard(task, 0, 'default', new TextEncoder().encode('{"n":1}'));
+    assert.equal(readFileSync(join(dir, 'default.json'), 'utf8'), '{"n":1}');
+    const before = statSync(join(dir, 'default.json')).ino;
+    await store.putCard(task, 0, 'default', new TextEncoder().encode('{"n":2}'));
+    assert.notEqual(statSync(join(dir, 'default.json')).ino, before, 'a new file renamed into place, not an in-place write');
+    writeFileSync(join(dir, '.default.json.123.tmp'), '{"n"'); // a writer that died half way
+    assert.deepEqual(await store.listCards(task, 0), ['default']);
+    assert.equal(Buffer.from((await store.getCard(task, 0, 'default'))!).toString(), '{"n":2}');
+  });
+
   it('stores blob bytes as they are, without compression or framing', async () => {
     const root = tempRoot();
     const store = new LocalArtifactStore(root);

@@ -4,6 +4,7 @@
  *   <root>/blobs/<sha[0:2]>/<sha>                                          serialized bytes, as is
  *   <root>/tasks/<flow>/<runId>/<step>/<taskId>/<attempt>.json              TaskRecord
  *   <root>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>.log       captured output
+ *   <root>/cards/<flow>/<runId>/<step>/<taskId>/<attempt>/<cardId>.json     card documents
  *
  * Every write goes to a uniquely named temporary file in the target folder and is then moved into
  * place, so a reader sees a whole file or none. Blobs are never overwritten: the temporary file is
@@ -13,13 +14,13 @@
  * The work is done with synchronous fs calls (a task does a few small writes and the async
  * machinery would cost more than the I/O); the async methods wrap them.
  */
-import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { isSha1Hex, sha1Hex } from './hash.js';
-import { checkAttempt, checkSegment, checkSha, logName } from './keys.js';
+import { cardName, checkAttempt, checkSegment, checkSha, logName } from './keys.js';
 import type { ArtifactStore, LogStream, TaskRecord } from './types.js';
 
 /** Distinguishes temporary files of this process from those of other processes and hosts. */
@@ -47,7 +48,7 @@ export class LocalArtifactStore implements ArtifactStore {
     return join(this.root, 'blobs', sha.slice(0, 2), sha);
   }
 
-  private taskDir(area: 'tasks' | 'logs', task: TaskKey): string {
+  private taskDir(area: 'tasks' | 'logs' | 'cards', task: TaskKey): string {
     return join(
       this.root,
       area,
@@ -197,6 +198,31 @@ export class LocalArtifactStore implements ArtifactStore {
     return readIfExists(join(this.taskDir('logs', task), logName(attempt, stream)));
   }
 
+  private cardDir(task: TaskKey, attempt: number): string {
+    return join(this.taskDir('cards', task), String(checkAttempt(attempt)));
+  }
+
+  putCardSync(task: TaskKey, attempt: number, cardId: string, bytes: Uint8Array): void {
+    this.writeAtomic(this.cardDir(task, attempt), cardName(cardId), bytes);
+  }
+
+  getCardSync(task: TaskKey, attempt: number, cardId: string): Uint8Array | undefined {
+    return readIfExists(join(this.cardDir(task, attempt), cardName(cardId)));
+  }
+
+  listCardsSync(task: TaskKey, attempt: number): string[] {
+    const dir = this.cardDir(task, attempt);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return [];
+      throw storeError(`Cannot list the cards in ${dir}`, e);
+    }
+    // Temporary files start with "."; a card id never does.
+    return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -'.json'.length)).sort();
+  }
+
   async putBlob(bytes: Uint8Array): Promise<string> {
     return this.putBlobSync(bytes);
   }
@@ -223,6 +249,18 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined> {
     return this.getLogSync(task, attempt, stream);
+  }
+
+  async putCard(task: TaskKey, attempt: number, cardId: string, bytes: Uint8Array): Promise<void> {
+    this.putCardSync(task, attempt, cardId, bytes);
+  }
+
+  async getCard(task: TaskKey, attempt: number, cardId: string): Promise<Uint8Array | undefined> {
+    return this.getCardSync(task, attempt, cardId);
+  }
+
+  async listCards(task: TaskKey, attempt: number): Promise<string[]> {
+    return this.listCardsSync(task, attempt);
   }
 
   async close(): Promise<void> {}

@@ -4,6 +4,7 @@
  *   <prefix>/blobs/<sha[0:2]>/<sha>                                       serialized bytes, as is
  *   <prefix>/tasks/<flow>/<runId>/<step>/<taskId>/<attempt>.json           TaskRecord
  *   <prefix>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>.log    captured output
+ *   <prefix>/cards/<flow>/<runId>/<step>/<taskId>/<attempt>/<cardId>.json  card documents
  *
  * - Blobs are written once: a conditional put (`If-None-Match: *`) that the server refuses with
  *   412 when the blob exists, which counts as success, so concurrent writers of the same blob never
@@ -14,18 +15,18 @@
  *   (`BlobCache`). Large blobs are read as parallel ranges.
  * - `getBlobSync` (lazy `this.x` reads in steps) serves from the cache, else fetches through a
  *   helper thread (`SyncBridge`); `prefetchBlobs` fills the cache ahead, in parallel.
- * - Task records and logs are plain puts: S3 replaces an object atomically.
+ * - Task records, logs and cards are plain puts: S3 replaces an object atomically.
  * - At most `concurrency` requests are in flight per store; batches (hasBlobs, prefetch) queue.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { BlobCache } from './blob-cache.js';
 import { isSha1Hex, sha1Hex } from './hash.js';
-import { checkAttempt, checkSegment, checkSha, logName } from './keys.js';
+import { cardName, checkAttempt, checkSegment, checkSha, logName } from './keys.js';
 import {
   createS3Client,
   DEFAULT_CONCURRENCY,
@@ -112,7 +113,7 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.key('blobs', sha.slice(0, 2), sha);
   }
 
-  private taskKey(area: 'tasks' | 'logs', task: TaskKey, file: string): string {
+  private taskKey(area: 'tasks' | 'logs' | 'cards', task: TaskKey, file: string): string {
     return this.key(
       area,
       checkSegment('flow name', task.flow),
@@ -324,6 +325,41 @@ export class S3ArtifactStore implements ArtifactStore {
   async getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined> {
     const key = this.taskKey('logs', task, logName(attempt, stream));
     return this.getObject(key, `Cannot read the ${stream} of ${taskPathspec(task)}`);
+  }
+
+  private cardKey(task: TaskKey, attempt: number, file: string): string {
+    return this.taskKey('cards', task, `${checkAttempt(attempt)}/${file}`);
+  }
+
+  async putCard(task: TaskKey, attempt: number, cardId: string, bytes: Uint8Array): Promise<void> {
+    const key = this.cardKey(task, attempt, cardName(cardId));
+    await this.putObject(key, bytes, 'application/json', `Cannot write card ${cardId} of ${taskPathspec(task)}`);
+  }
+
+  async getCard(task: TaskKey, attempt: number, cardId: string): Promise<Uint8Array | undefined> {
+    const key = this.cardKey(task, attempt, cardName(cardId));
+    return this.getObject(key, `Cannot read card ${cardId} of ${taskPathspec(task)}`);
+  }
+
+  async listCards(task: TaskKey, attempt: number): Promise<string[]> {
+    const prefix = this.cardKey(task, attempt, '');
+    const ids: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.limit.run(() =>
+          this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })),
+        );
+        for (const o of page.Contents ?? []) {
+          const name = o.Key?.slice(prefix.length) ?? '';
+          if (name.endsWith('.json') && !name.includes('/')) ids.push(name.slice(0, -'.json'.length));
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw s3Failure(e, this.settings, `Cannot list the cards of ${taskPathspec(task)}`);
+    }
+    return ids.sort();
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,15 @@ export interface ArtifactStore {
   /** Stores a task attempt's captured output; returns the location to record in the metadata store. */
   putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string>;
   getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined>;
+  /**
+   * Atomically writes (or replaces: live cards are rewritten while the task runs) the document of
+   * card `cardId` of one task attempt. The bytes are the card document's JSON.
+   */
+  putCard(task: TaskKey, attempt: number, cardId: string, bytes: Uint8Array): Promise<void>;
+  /** The document of one card of a task attempt, or undefined when it was never written. */
+  getCard(task: TaskKey, attempt: number, cardId: string): Promise<Uint8Array | undefined>;
+  /** The ids of the cards stored for a task attempt, sorted. */
+  listCards(task: TaskKey, attempt: number): Promise<string[]>;
   close?(): Promise<void>;
 }
 

@@ -50,7 +50,7 @@ async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   if (subcommand) args.subcommand = subcommand;
   if (command.flowless) {
     if (args.help) console.log(formatHelp(spec));
-    else if (args.positionals.length > 0) throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[0])} for \`${spec.name}\`. Usage: ${sentence(spec.usage)}`);
+    else if (args.positionals.length > (spec.positionals ?? 0)) throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[spec.positionals ?? 0])} for \`${spec.name}\`. Usage: ${sentence(spec.usage)}`);
     return args.help ? 0 : command.run(args);
   }
   if (args.help) {

@@ -7,5 +7,6 @@ import { command as logs } from './commands/logs.js';
 import { command as dump } from './commands/dump.js';
 import { command as tag } from './commands/tag.js';
 import { command as worker } from './commands/worker.js';
+import { command as diff } from './commands/diff.js';
 
-export const commands: AnyCommand[] = [run, resume, show, check, logs, dump, tag, worker];
+export const commands: AnyCommand[] = [run, resume, show, check, logs, dump, tag, diff, worker];

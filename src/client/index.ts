@@ -8,3 +8,5 @@ export { Card } from './card.js';
 export { namespace, getNamespace, defaultNamespace } from './namespace.js';
 export { useDatastore } from './context.js';
 export type { ArtifactsOf, DataOf, FlowClassOf } from './data.js';
+export { diffRuns } from './diff/index.js';
+export type * from './diff/index.js';

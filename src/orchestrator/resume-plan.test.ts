@@ -5,7 +5,7 @@ import type { ForeachFrame, TaskKey } from '../core/types.js';
 import type { ArtifactStore, TaskRecord, TaskRow, TaskStatus } from '../storage/types.js';
 import { placeIndex, rerunSteps, transitionFits } from './resume-plan.js';
 import { gatherClones } from './resume.js';
-import { taskPlace } from './scheduler.js';
+import { taskPlace } from '../core/place.js';
 
 function graphOf(body: string): FlowGraph {
   const src = `import { FlowSpec, step, type Inputs } from 'cairnflow';\nexport class F extends FlowSpec {\n${body}\n}\n`;

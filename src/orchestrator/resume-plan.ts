@@ -7,7 +7,7 @@ import { PARAMETERS_STEP } from '../core/types.js';
 import { topologicalOrder } from '../graph/index.js';
 import type { FlowGraph, StepNode } from '../graph/types.js';
 import type { TaskRecord, TaskRow } from '../storage/types.js';
-import { taskPlace } from './scheduler.js';
+import { placesOf } from '../core/place.js';
 
 /**
  * The steps a resume runs again whatever the origin did: with `step`, that step and every step
@@ -33,16 +33,9 @@ export function rerunSteps(graph: FlowGraph, step: string | undefined): string[]
  * are not in the index. The `_parameters` pseudo-task is left out.
  */
 export function placeIndex(tasks: readonly TaskRow[]): Map<string, TaskRow> {
-  const seen = new Map<string, number>();
   const index = new Map<string, TaskRow>();
-  for (const task of tasks) {
-    if (task.step === PARAMETERS_STEP) continue;
-    const group = taskPlace(task.step, task.foreachStack, 0);
-    const iteration = seen.get(group) ?? 0;
-    seen.set(group, iteration + 1);
-    if (task.status === 'succeeded' && task.doneAttempt !== null) {
-      index.set(taskPlace(task.step, task.foreachStack, iteration), task);
-    }
+  for (const { task, place } of placesOf(tasks.filter((t) => t.step !== PARAMETERS_STEP))) {
+    if (task.status === 'succeeded' && task.doneAttempt !== null) index.set(place, task);
   }
   return index;
 }

@@ -4,6 +4,7 @@
  * step on. Parameters come from the origin.
  */
 import { CairnError } from '../errors.js';
+import { mapLimit } from '../core/map-limit.js';
 import type { TaskAttemptKey } from '../core/types.js';
 import type { FlowGraph } from '../graph/types.js';
 import type { ArtifactStore, MetadataStore, RunRow, TaskRecord, TaskRow } from '../storage/types.js';
@@ -65,20 +66,6 @@ function checkStep(graph: FlowGraph, step: string | undefined): void {
     'INVALID_ARGUMENT',
     `${graph.flowName} has no step ${JSON.stringify(step)} to resume from. Its steps are: ${[...graph.steps.keys()].join(', ')}.`,
   );
-}
-
-/** Calls `fn` on every item with at most `limit` calls in flight; results in item order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 function attemptKey(task: TaskRow): TaskAttemptKey {

@@ -16,7 +16,8 @@ import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult }
 import type { LoadedFlow } from './load-flow.js';
 import { loaderDirs } from './load-flow.js';
 import type { RunReporter, RunSummary, StartKind, TaskRef } from './reporter.js';
-import { Scheduler, taskPlace, type PlannedTask } from './scheduler.js';
+import { taskPlace } from '../core/place.js';
+import { Scheduler, type PlannedTask } from './scheduler.js';
 
 /** A task of an origin run that a resumed run reuses instead of running. */
 export interface CloneCandidate {

@@ -21,14 +21,6 @@ export interface FinishedTask {
   iteration: number;
 }
 
-/**
- * Names a task by its place in the run's unfolding (step, foreach indices, loop iteration), the
- * same in every run of the flow: resume matches tasks across runs by it.
- */
-export function taskPlace(step: string, stack: readonly ForeachFrame[], iteration: number): string {
-  return `${step}[${stack.map((f) => f.index).join(',')}]#${iteration}`;
-}
-
 interface Pending {
   expected: number;
   arrived: Array<{ order: number; key: TaskAttemptKey }>;

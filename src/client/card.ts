@@ -37,6 +37,15 @@ export class Card {
     return structuredClone(this.#doc);
   }
 
+  /**
+   * The card as one self-contained HTML file: the viewer and the document inlined, nothing fetched
+   * when it is opened, a strict Content-Security-Policy.
+   */
+  async html(): Promise<string> {
+    const { cardFileHtml } = await import('../cards/html.js');
+    return cardFileHtml(this.#doc);
+  }
+
   toString(): string {
     return `Card('${this.taskPathspec}', '${this.id}')`;
   }

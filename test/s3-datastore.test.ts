@@ -76,6 +76,26 @@ if (!env) {
     assert.match(logs.stdout, /the data artifact is: \[1,2,4\]/);
   });
 
+  it('dump and logs against the right metadata but another artifact store fail, naming both stores', async () => {
+    const file = example('pass-artifacts-between-steps.ts');
+    await runFlow([file, '--run-id-file', 'mixed-run.txt']);
+    const runId = readFileSync(join(project.dir, 'mixed-run.txt'), 'utf8');
+    // The same local metadata database, but another prefix of the bucket: nothing of the run is there.
+    const wrong = { ...s3Env, CAIRN_DATASTORE_ROOT: `s3://${bucket.name}/elsewhere` };
+    const metadata = join(project.dir, '.cairn', 'metadata.db');
+    for (const args of [['dump', file, `${runId}/end/3`], ['dump', file, `${runId}/end`], ['logs', file, `${runId}/middle/2`]]) {
+      const r = await project.cli(args, wrong);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`The metadata store \\(sqlite ${metadata.replace(/[.]/g, '\\.')}\\) records the (record|stdout) of task 'ArtFlow/${runId}/`));
+      assert.match(r.stderr, new RegExp(`but the artifact store \\(s3 s3://${bucket.name}/elsewhere\\) does not have it`));
+      assert.doesNotMatch(r.stdout, /no artifacts/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    const right = await project.cli(['dump', file, `${runId}/end/3`], s3Env);
+    assert.equal(right.code, 0, right.stderr);
+    assert.match(right.stdout, /some_data/);
+  });
+
   it('runs a foreach and a static join against the bucket', async () => {
     await runFlow([example('foreach.ts')]);
     await runFlow([example('branch-join.ts')]);

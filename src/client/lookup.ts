@@ -138,13 +138,32 @@ export function taskStateOf(run: RunRow, task: TaskRow, attempts: readonly Attem
   };
 }
 
-/** The record of the shown attempt; an empty record when its artifacts are not visible. */
+/**
+ * The record of the shown attempt; an empty record when its artifacts are not visible. A successful
+ * attempt always has a record, so a missing one means the artifact store is not the one the run
+ * wrote to (or the record was deleted): that is an error naming both stores, never "no artifacts".
+ */
 export async function loadRecord(ctx: ClientContext, state: TaskState): Promise<TaskRecord> {
   if (!state.artifactsVisible) return { version: 1, artifacts: {} };
   const record = await storeCall(`the artifacts of ${pathOf(state.task)}`, () =>
     ctx.artifacts.getTaskRecord(state.task, state.attempt),
   );
-  return record ?? { version: 1, artifacts: {} };
+  if (!record) throw missingFromStore(ctx, `the record of task '${pathOf(state.task)}' (attempt ${state.attempt}), which succeeded`);
+  return record;
+}
+
+/**
+ * What the metadata says was stored is not in the artifact store: the two stores do not belong
+ * together (or the artifact store lost data).
+ */
+export function missingFromStore(ctx: ClientContext, what: string): CairnError {
+  return new CairnError(
+    'STORE',
+    `The metadata store (${ctx.metadata.kind} ${ctx.metadata.location}) records ${what}, but the artifact store ` +
+      `(${ctx.artifacts.kind} ${ctx.artifacts.location}) does not have it. Point cairn at the artifact store the run ` +
+      'wrote to (CAIRN_DATASTORE_ROOT, CAIRN_DATASTORE, or the config file; see docs/scale-out.md); if this is that ' +
+      'store, the data was deleted from it.',
+  );
 }
 
 /** Why a task's artifacts cannot be read, for NotFoundError messages. */

@@ -1,5 +1,7 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CairnError, NotFoundError } from '../errors.js';
 import { DataArtifact, defaultNamespace, Run, Task } from './index.js';
 import { TestStore } from './store.fixture.js';
@@ -46,6 +48,8 @@ before(async () => {
       },
       { step: 'quiet', taskId: '4', attempts: [{ status: 'succeeded', artifacts: {} }] },
       { step: 'pending', taskId: '5' },
+      // Its record and its stdout are removed from the artifact store below.
+      { step: 'gone', taskId: '6', attempts: [{ status: 'succeeded', artifacts: { v: 1 }, stdout: 'printed\n' }] },
     ],
   });
 });
@@ -184,10 +188,29 @@ test('A record pointing at a missing blob rejects with a CairnError', async () =
   await assert.rejects(async () => await task.data.ghost, (e: unknown) => e instanceof CairnError && e.code === 'NOT_FOUND');
 });
 
+test('A succeeded task whose record or output is missing from the artifact store is an error naming both stores', async () => {
+  rmSync(join(store.root, 'tasks', 'RetryFlow', '1', 'gone'), { recursive: true });
+  rmSync(join(store.root, 'logs', 'RetryFlow', '1', 'gone'), { recursive: true });
+  const task = await Task.get('RetryFlow/1/gone/6');
+  const both = (what: RegExp) => (e: unknown) => {
+    assert.ok(e instanceof CairnError && e.code === 'STORE', String(e));
+    assert.match(e.message, what);
+    assert.match(e.message, new RegExp(`metadata store \\(sqlite ${store.root}/metadata\\.db\\)`));
+    assert.match(e.message, new RegExp(`artifact store \\(local ${store.root}\\) does not have it`));
+    assert.match(e.message, /CAIRN_DATASTORE_ROOT/);
+    return true;
+  };
+  await assert.rejects(task.artifacts(), both(/records the record of task 'RetryFlow\/1\/gone\/6' \(attempt 0\), which succeeded/));
+  await assert.rejects(async () => await task.data.v, both(/record of task/));
+  await assert.rejects(task.stdout(), both(/records the stdout of task 'RetryFlow\/1\/gone\/6' \(attempt 0\) at /));
+  // Its stderr was never stored, and that is no error.
+  assert.equal(await task.stderr(), '');
+});
+
 test('Tasks of a run are reachable through its steps', async () => {
   const run = await Run.get('RetryFlow/1');
   const steps = await run.steps();
-  assert.deepEqual(steps.map((s) => s.id), ['pending', 'quiet', 'odd', 'broken', 'start']);
+  assert.deepEqual(steps.map((s) => s.id), ['gone', 'pending', 'quiet', 'odd', 'broken', 'start']);
   const start = await (await run.step('start')).task();
   assert.equal(await start.data.x, 'ok');
 });

@@ -7,7 +7,7 @@ import { artifactFrom, DataArtifact } from './artifact.js';
 import { readCards, type Card } from './card.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
 import { dataView, type DataOf } from './data.js';
-import { loadRecord, loadRun, loadTaskRow, loadTaskState, pathOf, tagSetOf, toDate, type TaskState } from './lookup.js';
+import { loadRecord, loadRun, missingFromStore, loadTaskRow, loadTaskState, pathOf, tagSetOf, toDate, type TaskState } from './lookup.js';
 import { getNamespace } from './namespace.js';
 import { parsePathspec } from './pathspec.js';
 
@@ -191,6 +191,10 @@ export class Task<F = unknown> {
     const { task, attempt, attemptRow } = this.#state;
     if (!attemptRow) return decodeLog(undefined);
     let bytes = await storeCall(`the ${stream} of ${this.pathspec}`, () => this.#ctx.artifacts.getLog(task, attempt, stream));
+    // The metadata says where the output was stored: it must be there.
+    if (!bytes && attemptRow.logs[stream] !== null) {
+      throw missingFromStore(this.#ctx, `the ${stream} of task '${this.pathspec}' (attempt ${attempt}) at ${attemptRow.logs[stream]}`);
+    }
     // A task cloned by resume printed nothing itself: show what the task it was cloned from printed.
     for (let origin = task.originPathspec, hops = 0; !bytes && origin && hops < 100; hops++) {
       const [flow, runId, step, taskId] = origin.split('/') as [string, string, string, string];

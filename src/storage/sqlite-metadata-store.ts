@@ -77,6 +77,7 @@ const SQL = {
 export class SqliteMetadataStore implements MetadataStore {
   readonly kind = 'sqlite';
   readonly path: string;
+  readonly location: string;
   private readonly db: Db;
   private readonly stmts: { [K in keyof typeof SQL]: Statement };
   private readonly runQueries = new Map<string, Statement>();
@@ -84,6 +85,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   constructor(path: string, opts: SqliteMetadataStoreOptions = {}) {
     this.path = path;
+    this.location = path;
     try {
       this.db = new SqliteDatabase(path, { fileMustExist: opts.create === false, timeout: opts.busyTimeoutMs ?? 10_000 });
     } catch (e) {

@@ -157,6 +157,8 @@ export interface RunQuery {
 
 export interface MetadataStore {
   readonly kind: string;
+  /** Where the store is, for messages (a file path, or a database URL without its password). */
+  readonly location: string;
   /** Creates the run; rejects with `CairnError('INVALID_ARGUMENT')` if that id exists for the flow. */
   createRun(run: NewRun): Promise<void>;
   finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void>;

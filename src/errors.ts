@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'INVALID_TRANSITION'
   | 'TASK_FAILED'
   | 'RUN_FAILED'
+  | 'RUN_ACTIVE'
   | 'STORE'
   | 'EXECUTOR'
   | 'INTERNAL';

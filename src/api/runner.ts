@@ -73,6 +73,8 @@ export interface ResumeFlowOptions extends Omit<RunFlowOptions, 'params'> {
   originRunId?: string;
   /** Re-run this step and everything after it (default: only what failed or never ran). */
   step?: string;
+  /** Resume an origin that is still running (not finished, not lost): its running tasks then run twice. */
+  force?: boolean;
 }
 
 /** Resumes a run of a flow (see `cairn resume`) and resolves to the new `Run`. */
@@ -82,6 +84,7 @@ export async function resumeFlow<F = unknown>(file: string, options: ResumeFlowO
     ...(await runOptions(file, options)),
     ...(options.originRunId ? { originRunId: options.originRunId } : {}),
     ...(options.step ? { step: options.step } : {}),
+    ...(options.force ? { force: true } : {}),
   });
   return finishedRun<F>(options, result.flow, result.runId);
 }

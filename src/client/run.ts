@@ -1,5 +1,6 @@
 /** `Run`: one run of a flow, its steps, its end task's data, and its mutable user tags. */
 import { NotFoundError } from '../errors.js';
+import { isLost } from '../core/liveness.js';
 import type { RunRow, RunStatus, TaskRow } from '../storage/types.js';
 import { clientContext, contextFor, storeCall, type ClientContext } from './context.js';
 import type { StoreConfig } from '../storage/config.js';
@@ -20,13 +21,20 @@ export class Run<F = unknown> {
   /** Who started the run. */
   readonly user: string;
   readonly createdAt: Date;
-  /** Undefined while the run is running. */
+  /** Undefined while the run is running; for a lost run, its last heartbeat. */
   readonly finishedAt: Date | undefined;
+  /** `running`, `succeeded` or `failed`; a lost run is `failed` (see `lost`). */
   readonly status: RunStatus;
   /** The run succeeded. */
   readonly successful: boolean;
-  /** The run is no longer running (it succeeded or failed). */
+  /** The run is no longer running (it succeeded or failed, lost included). */
   readonly finished: boolean;
+  /**
+   * The run is recorded as running, but its orchestrator stopped recording heartbeats (it was
+   * killed, ran out of memory, or its machine stopped): it reads as failed. Judged when the object
+   * is loaded; load the run again to see a change.
+   */
+  readonly lost: boolean;
   /** Parameter values as given, for display (steps read them from `_parameters`). */
   readonly parameters: Readonly<Record<string, unknown>>;
   /** For a resumed run: the id of the run it resumed. */
@@ -59,10 +67,11 @@ export class Run<F = unknown> {
     this.flowName = row.flow;
     this.user = row.user;
     this.createdAt = toDate(row.createdAt);
-    this.finishedAt = toDate(row.finishedAt);
-    this.status = row.status;
-    this.successful = row.status === 'succeeded';
-    this.finished = row.status !== 'running';
+    this.lost = isLost(row);
+    this.finishedAt = this.lost ? toDate(row.heartbeatAt) : toDate(row.finishedAt);
+    this.status = this.lost ? 'failed' : row.status;
+    this.successful = this.status === 'succeeded';
+    this.finished = this.status !== 'running';
     this.parameters = Object.freeze({ ...row.params });
     this.originRunId = row.originRunId ?? undefined;
     this.originPathspec = row.originRunId ? `${row.flow}/${row.originRunId}` : undefined;

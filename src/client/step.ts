@@ -1,5 +1,6 @@
 /** `Step`: one step of a run and its tasks. */
 import { NotFoundError } from '../errors.js';
+import { isLost } from '../core/liveness.js';
 import type { RunRow, StepRow, TaskRow } from '../storage/types.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
 import { compareTaskIds, loadRun, loadStep, loadTaskState, tagSetOf, toDate } from './lookup.js';
@@ -15,7 +16,7 @@ export class Step<F = unknown> {
   readonly flowName: string;
   readonly runId: string;
   readonly createdAt: Date;
-  /** When the step's last task finished; undefined while it has unfinished tasks. */
+  /** When the step's last task finished; undefined while it has unfinished tasks (also in a lost run). */
   readonly finishedAt: Date | undefined;
   readonly finished: boolean;
   /** How many tasks the step has (a foreach step has one per element). */
@@ -36,7 +37,8 @@ export class Step<F = unknown> {
     this.runId = row.runId;
     this.createdAt = toDate(row.createdAt);
     this.finishedAt = toDate(row.finishedAt);
-    this.finished = row.finishedAt !== null;
+    // A step of a lost run will not go on: its unfinished tasks failed with the run.
+    this.finished = row.finishedAt !== null || isLost(run);
     this.taskCount = row.taskCount;
     const tags = tagSetOf(run);
     this.tags = tags.tags;

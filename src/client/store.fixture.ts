@@ -3,6 +3,8 @@
  * (Files named `*.fixture.ts` are not built into the package.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ForeachFrame, TaskException, TaskKey } from '../core/types.js';
@@ -10,6 +12,8 @@ import { encodeArtifact } from '../storage/codec.js';
 import { openArtifactStore, openMetadataStore, storeConfigAt } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore, RunStatus } from '../storage/types.js';
 import { useDatastore } from './context.js';
+
+const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 export interface SeedAttempt {
   status: 'succeeded' | 'failed' | 'running';
@@ -42,6 +46,10 @@ export interface SeedRun {
   params?: Record<string, unknown>;
   originRunId?: string;
   tasks?: SeedTask[];
+  /** The orchestrator's heartbeat interval (ms); the run gets no heartbeat without one. */
+  heartbeatIntervalMs?: number;
+  /** How long ago its last heartbeat was (ms; default: just now). */
+  heartbeatAgeMs?: number;
 }
 
 /** A temporary store the client is pointed at; `close()` removes it. */
@@ -85,7 +93,9 @@ export class TestStore {
       params: run.params ?? {},
       codePackage: null,
       originRunId: run.originRunId ?? null,
+      heartbeatIntervalMs: run.heartbeatIntervalMs ?? null,
     });
+    if (run.heartbeatAgeMs !== undefined) this.setHeartbeat(run.flow, run.runId, Date.now() - run.heartbeatAgeMs);
     for (const [i, t] of (run.tasks ?? []).entries()) {
       await this.seedTask(run, t, run.createdAt + (t.at ?? i + 1));
     }
@@ -122,6 +132,16 @@ export class TestStore {
     }
     if (last && last.status !== 'running') {
       await this.metadata.finishTask(key, done === null ? 'failed' : 'succeeded', at + 100, done);
+    }
+  }
+
+  /** Sets the run's last heartbeat, as an orchestrator that stopped beating at `at` would have left it. */
+  setHeartbeat(flow: string, runId: string, at: number): void {
+    const db = new SqliteDatabase(join(this.root, 'metadata.db'));
+    try {
+      db.prepare('UPDATE runs SET heartbeat_at = ? WHERE flow = ? AND run_id = ?').run(at, flow, runId);
+    } finally {
+      db.close();
     }
   }
 

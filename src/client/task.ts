@@ -1,6 +1,7 @@
 /** `Task`: one task of a step, shown at one attempt, with its artifacts and captured output. */
 import type { ForeachFrame, TaskException } from '../core/types.js';
 import { NotFoundError } from '../errors.js';
+import { isLost, lostReason } from '../core/liveness.js';
 import type { LogStream, TaskRecord } from '../storage/types.js';
 import { decodeLog, type DecodedLog } from '../storage/log-format.js';
 import { artifactFrom, DataArtifact } from './artifact.js';
@@ -39,6 +40,11 @@ export class Task<F = unknown> {
   readonly successful: boolean;
   /** The shown attempt (by default: the task) is no longer running. */
   readonly finished: boolean;
+  /**
+   * The task had not finished when its run was lost (its orchestrator died): it reads as failed,
+   * with a `RunLost` exception unless its attempt recorded one.
+   */
+  readonly lost: boolean;
   /** The innermost foreach index, or undefined outside a foreach. */
   readonly index: number | undefined;
   /** The enclosing foreach frames, outer to inner. */
@@ -72,19 +78,27 @@ export class Task<F = unknown> {
     this.runId = task.runId;
     this.stepName = task.step;
     this.createdAt = toDate(task.createdAt);
+    let finishedAt: number | null;
     if (explicit && attemptRow) {
-      this.finishedAt = toDate(attemptRow.finishedAt);
+      finishedAt = attemptRow.finishedAt;
       this.successful = attemptRow.status === 'succeeded';
       this.finished = attemptRow.status !== 'running';
     } else {
-      this.finishedAt = toDate(task.finishedAt);
+      finishedAt = task.finishedAt;
       this.successful = task.status === 'succeeded';
       this.finished = task.status === 'succeeded' || task.status === 'failed';
     }
+    // What was still going when the run's orchestrator died will never finish: it failed.
+    this.lost = !this.finished && isLost(state.run);
+    if (this.lost) {
+      this.finished = true;
+      finishedAt = state.run.heartbeatAt;
+    }
+    this.finishedAt = toDate(finishedAt);
     this.foreachStack = Object.freeze(task.foreachStack.map((f) => Object.freeze({ ...f })));
     this.index = task.foreachStack.at(-1)?.index;
     this.retryCount = state.attempt;
-    this.exception = attemptRow?.exception ?? undefined;
+    this.exception = attemptRow?.exception ?? (this.lost ? { type: 'RunLost', message: lostReason(state.run) } : undefined);
     this.originPathspec = task.originPathspec ?? undefined;
     this.parents = Object.freeze(task.parents.map((p) => `${task.flow}/${task.runId}/${p}`));
     const tags = tagSetOf(state.run);

@@ -5,6 +5,7 @@
  */
 import { CairnError } from '../errors.js';
 import { mapLimit } from '../core/map-limit.js';
+import { runStatusLabel, stillGoing } from '../core/liveness.js';
 import type { TaskAttemptKey } from '../core/types.js';
 import type { FlowGraph } from '../graph/types.js';
 import type { ArtifactStore, MetadataStore, RunRow, TaskRecord, TaskRow } from '../storage/types.js';
@@ -19,6 +20,8 @@ export interface ResumeOptions extends RunOptions {
   originRunId?: string;
   /** Run this step and every step after it again, even where the origin succeeded. */
   step?: string;
+  /** Resume an origin that is still recorded as running and not lost (its running tasks may then run twice). */
+  force?: boolean;
 }
 
 /** How many task records are read at once while gathering the origin's tasks. */
@@ -30,7 +33,25 @@ export function resumeRun(options: ResumeOptions): Promise<RunResult> {
 }
 
 function describeRuns(runs: readonly RunRow[]): string {
-  return runs.map((r) => `${r.runId} (${r.status})`).join(', ');
+  return runs.map((r) => `${r.runId} (${runStatusLabel(r)})`).join(', ');
+}
+
+/**
+ * Resuming a run that is still going would run its in-flight tasks a second time, next to the
+ * origin's own: refused unless the origin finished or was lost, or `force` says to go ahead.
+ */
+export function checkOriginStopped(origin: RunRow, force: boolean, reporter: RunReporter): void {
+  const going = stillGoing(origin);
+  if (going === undefined) return;
+  if (force) {
+    reporter.notice(`${going}; resuming it anyway (--force): tasks it is still running will run a second time, and both runs store their results.`);
+    return;
+  }
+  throw new CairnError(
+    'RUN_ACTIVE',
+    `${going}: resuming it now would run the tasks it is running a second time. Wait until it ends (or stop it with Ctrl-C where ` +
+      'it runs), then resume it; or pass --force to resume it anyway, if you know its orchestrator is gone or accept running those tasks twice.',
+  );
 }
 
 /** The origin run's row; rejects, naming what was wrong, when there is none to resume. */
@@ -137,6 +158,7 @@ async function prepareResume(
   const flow = loaded.flowClass.name;
   checkStep(graph, options.step);
   const origin = await findOrigin(metadata, flow, options.originRunId, artifacts.location);
+  checkOriginStopped(origin, options.force === true, reporter);
   const rerun = rerunSteps(graph, options.step);
   announce(reporter, origin, options.originRunId === undefined, rerun);
   const [tasks, parameters] = await Promise.all([
@@ -151,7 +173,7 @@ async function prepareResume(
 
 function announce(reporter: RunReporter, origin: RunRow, latest: boolean, rerun: readonly string[]): void {
   const which = latest ? `, the latest run of ${origin.flow} (pass --origin-run-id to pick another)` : '';
-  reporter.notice(`Resuming run ${origin.flow}/${origin.runId} (${origin.status})${which}.`);
+  reporter.notice(`Resuming run ${origin.flow}/${origin.runId} (${runStatusLabel(origin)})${which}.`);
   if (rerun.length) {
     reporter.notice(`Steps that run again: ${rerun.join(', ')}; the successful tasks of the other steps are cloned.`);
   }

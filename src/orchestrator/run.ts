@@ -2,11 +2,12 @@
  * `executeRun`: validates a flow, records a new run and executes it on the chosen executor (the
  * local worker pool, or the queue that `cairn worker` processes take tasks from).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CairnError } from '../errors.js';
+import { CairnError, isCairnError } from '../errors.js';
 import { codeFileName, unlinkCodePackage } from '../core/code-package.js';
 import { currentUser } from '../core/identity.js';
+import { heartbeatInterval } from '../core/liveness.js';
 import { MAX_USER_TAGS, validateTags } from '../core/tags.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
 import { formatLintIssue, topologicalOrder } from '../graph/index.js';
@@ -16,6 +17,8 @@ import { createExecutor, resolveExecutorSettings } from './executors/choose.js';
 import type { Executor } from './executors/types.js';
 import { loadFlow, loaderDirs, type LoadedFlow } from './load-flow.js';
 import { newRunId } from './run-ids.js';
+import { Heartbeat } from './heartbeat.js';
+import { checkRunIdFile, writeRunIdFile } from './run-id-file.js';
 import type { RunReporter, RunSummary } from './reporter.js';
 import { chooseReporter } from './progress-reporter.js';
 import { RunExecution, userFrames, type CloneSource } from './run-execution.js';
@@ -92,14 +95,14 @@ function systemTags(user: string): string[] {
 
 async function createRun(
   metadata: MetadataStore,
-  run: { flow: string; user: string; tags: string[]; params: Record<string, unknown>; codeSha: string; originRunId?: string },
+  run: { flow: string; user: string; tags: string[]; params: Record<string, unknown>; codeSha: string; originRunId?: string; heartbeatIntervalMs: number },
 ): Promise<string> {
   for (let tries = 0; ; tries++) {
     const runId = String(BigInt(newRunId()) + BigInt(tries));
     try {
       await metadata.createRun({
         flow: run.flow, runId, user: run.user, createdAt: Date.now(), userTags: run.tags, systemTags: systemTags(run.user),
-        params: run.params, codePackage: run.codeSha, originRunId: run.originRunId ?? null,
+        params: run.params, codePackage: run.codeSha, originRunId: run.originRunId ?? null, heartbeatIntervalMs: run.heartbeatIntervalMs,
       });
       return runId;
     } catch (e) {
@@ -108,9 +111,31 @@ async function createRun(
   }
 }
 
+/**
+ * A recorded run stopped by an error before it could record its end: records it as failed, and
+ * returns the error to report (saying so when the end could not be recorded either).
+ */
+async function recordFailedEnd(metadata: MetadataStore, flow: string, runId: string, error: unknown): Promise<unknown> {
+  try {
+    const row = await metadata.getRun(flow, runId);
+    if (row?.status === 'running') await metadata.finishRun(flow, runId, 'failed', Date.now());
+    return error;
+  } catch (e) {
+    const first = error instanceof Error ? error.message : String(error);
+    return new CairnError(
+      isCairnError(error) ? error.code : 'STORE',
+      `${first}\nThe end of run ${flow}/${runId} could not be recorded either (${(e as Error)?.message ?? String(e)}); ` +
+        'readers of the store will see it as failed (lost) once its heartbeat is old.',
+      { cause: error },
+    );
+  }
+}
+
 /** Runs a flow: the whole of `cairn run` (and, with `prepare` giving clones, of `cairn resume`). */
 export async function executeRun(options: RunOptions, prepare?: PrepareInputs): Promise<RunResult> {
   const limits = checkLimits(options);
+  const beatEvery = heartbeatInterval(options.env ?? process.env);
+  if (options.runIdFile !== undefined) checkRunIdFile(options.runIdFile);
   const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
   const user = currentUser(options.env);
   const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !systemTags(user).includes(t));
@@ -133,19 +158,28 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       const inputs = await prepareInputs({ loaded, artifacts, metadata, reporter });
       const codeSha = await storeCodePackage(loaded, artifacts, config);
       const runId = await createRun(metadata, {
-        flow: loaded.flowClass.name, user, tags, params: inputs.parameters.values, codeSha,
+        flow: loaded.flowClass.name, user, tags, params: inputs.parameters.values, codeSha, heartbeatIntervalMs: beatEvery,
         ...(inputs.clones ? { originRunId: inputs.clones.originRunId } : {}),
       });
-      if (options.runIdFile) writeFileSync(options.runIdFile, runId);
-      reporter.runStarting(runId);
-      const execution = new RunExecution({
-        loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags,
-        maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters,
-        ...(inputs.clones ? { clones: inputs.clones } : {}),
-      });
-      const summary = await execution.execute(codeSha);
-      reporter.runFinished(summary, userFrames(summary.failure?.exception.stack));
-      return summary;
+      const flow = loaded.flowClass.name;
+      const heartbeat = new Heartbeat(metadata, { flow, runId }, beatEvery, (text) => reporter.notice(text));
+      try {
+        if (options.runIdFile) writeRunIdFile(options.runIdFile, runId);
+        reporter.runStarting(runId);
+        const execution = new RunExecution({
+          loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags,
+          maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters,
+          ...(inputs.clones ? { clones: inputs.clones } : {}),
+        });
+        const summary = await execution.execute(codeSha);
+        reporter.runFinished(summary, userFrames(summary.failure?.exception.stack));
+        return summary;
+      } catch (e) {
+        // The run is recorded: whatever stopped it, it must not stay "running".
+        throw await recordFailedEnd(metadata, flow, runId, e);
+      } finally {
+        heartbeat.stop();
+      }
     } finally {
       await metadata.close();
       await artifacts.close?.();

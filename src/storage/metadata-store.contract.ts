@@ -52,7 +52,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.deepEqual(await store.getRun(FLOW, 'r1'), {
           flow: FLOW, runId: 'r1', user: 'alice', createdAt: run.createdAt, finishedAt: null, status: 'running',
           userTags: ['exp', 'b'], systemTags: ['user:alice', 'runtime:dev'], params: { alpha: 0.1, cfg: { depth: 3 } },
-          codePackage: 'a'.repeat(40), originRunId: 'r0',
+          codePackage: 'a'.repeat(40), originRunId: 'r0', heartbeatAt: null, heartbeatIntervalMs: null,
         });
         assert.equal((await store.getRun(FLOW, 'nope')), undefined);
         await store.createRun(newRun('r2'));
@@ -75,6 +75,33 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal(run?.status, 'succeeded');
         assert.equal(run?.finishedAt, 1_700_000_009_000);
         await rejectsWithCode(() => store.finishRun(FLOW, 'missing', 'failed', 1), 'NOT_FOUND');
+      }));
+
+    it('records heartbeats of a running run in the reader\'s clock, and none after it finished', () =>
+      withStore(async ({ store }) => {
+        const before = Date.now();
+        await store.createRun(newRun('r1', { heartbeatIntervalMs: 250 }));
+        const created = await store.getRun(FLOW, 'r1');
+        assert.equal(created?.heartbeatIntervalMs, 250);
+        // The first heartbeat is the creation (within a second of this clock, whatever the server's says).
+        assert.ok(created?.heartbeatAt !== null && Math.abs(created!.heartbeatAt! - before) < 1000, String(created?.heartbeatAt));
+        await new Promise((r) => setTimeout(r, 30));
+        await store.heartbeat(FLOW, 'r1');
+        const beaten = (await store.getRun(FLOW, 'r1'))!.heartbeatAt!;
+        assert.ok(beaten > created!.heartbeatAt!, `${beaten} > ${created!.heartbeatAt}`);
+        assert.equal((await store.listRuns({ flow: FLOW }))[0]?.heartbeatIntervalMs, 250);
+
+        await store.finishRun(FLOW, 'r1', 'failed', 1_700_000_009_000);
+        const finished = (await store.getRun(FLOW, 'r1'))!;
+        await new Promise((r) => setTimeout(r, 30));
+        await store.heartbeat(FLOW, 'r1');
+        assert.ok(Math.abs((await store.getRun(FLOW, 'r1'))!.heartbeatAt! - finished.heartbeatAt!) < 25);
+
+        // A run created without a heartbeat never gets one, and a missing run is no error.
+        await store.createRun(newRun('r2'));
+        await store.heartbeat(FLOW, 'r2');
+        await store.heartbeat(FLOW, 'missing');
+        assert.deepEqual([(await store.getRun(FLOW, 'r2'))?.heartbeatAt, (await store.getRun(FLOW, 'r2'))?.heartbeatIntervalMs], [null, null]);
       }));
 
     it('lists 1000 runs newest first and pages through them with before', () =>

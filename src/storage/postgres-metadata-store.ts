@@ -29,6 +29,7 @@ interface RunDbRow {
   flow: string; run_id: string; user_name: string; created_at: number; finished_at: number | null;
   status: RunStatus; user_tags: string[]; system_tags: string[]; params: Record<string, unknown>;
   code_package: string | null; origin_run_id: string | null;
+  heartbeat_at: number | null; heartbeat_interval_ms: number | null; db_now: number;
 }
 interface TaskDbRow {
   flow: string; run_id: string; step: string; task_id: string; created_at: number; finished_at: number | null;
@@ -43,7 +44,11 @@ interface AttemptDbRow {
 interface StepDbRow { step: string; created_at: number; finished_at: number | null; task_count: number }
 
 // Columns by name, not `*`: a prepared query stays valid when a later migration adds a column.
-const RUN_COLUMNS = 'flow, run_id, user_name, created_at, finished_at, status, user_tags, system_tags, params, code_package, origin_run_id';
+/** The server's clock, in epoch ms: heartbeats are written and judged in it, so clients' clocks may differ. */
+const SERVER_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+const RUN_COLUMNS =
+  'flow, run_id, user_name, created_at, finished_at, status, user_tags, system_tags, params, code_package, origin_run_id, ' +
+  `heartbeat_at, heartbeat_interval_ms, ${SERVER_NOW} AS db_now`;
 const TASK_COLUMNS =
   'flow, run_id, step, task_id, created_at, finished_at, status, attempt, done_attempt, foreach_stack, parents, origin_pathspec';
 const ATTEMPT_COLUMNS =
@@ -53,8 +58,10 @@ const TASK_ORDER = 'ORDER BY seq, ord'; // ascending puts nulls (non-numeric ids
 
 const SQL = {
   createRun: `WITH r AS (
-      INSERT INTO runs (flow, run_id, user_name, created_at, status, user_tags, system_tags, params, code_package, origin_run_id)
-      VALUES ($1, $2, $3, $4, 'running', $5::jsonb, $6::jsonb, $7::json, $8, $9)
+      INSERT INTO runs (flow, run_id, user_name, created_at, status, user_tags, system_tags, params, code_package, origin_run_id,
+        heartbeat_at, heartbeat_interval_ms)
+      VALUES ($1, $2, $3, $4, 'running', $5::jsonb, $6::jsonb, $7::json, $8, $9,
+        CASE WHEN $12::int IS NULL THEN NULL ELSE ${SERVER_NOW} END, $12::int)
       ON CONFLICT (flow, run_id) DO NOTHING RETURNING flow, run_id
     ), t AS (
       INSERT INTO run_tags (flow, run_id, tag, kind)
@@ -64,6 +71,8 @@ const SQL = {
     )
     SELECT count(*)::int AS created FROM r`,
   finishRun: 'UPDATE runs SET status = $3, finished_at = $4 WHERE flow = $1 AND run_id = $2',
+  heartbeat: `UPDATE runs SET heartbeat_at = ${SERVER_NOW}
+    WHERE flow = $1 AND run_id = $2 AND status = 'running' AND heartbeat_at IS NOT NULL`,
   // Replacing tags: the UPDATE locks the run, so the two statements after it see any racing
   // replacement committed, and the tag rows always end up matching user_tags.
   setUserTags: 'UPDATE runs SET user_tags = $3::jsonb WHERE flow = $1 AND run_id = $2',
@@ -159,6 +168,7 @@ export class PostgresMetadataStore implements MetadataStore {
       statements: [q('createRun', [
         run.flow, run.runId, run.user, run.createdAt, JSON.stringify(userTags), JSON.stringify(systemTags),
         JSON.stringify(run.params ?? {}), run.codePackage ?? null, run.originRunId ?? null, userTags, systemTags,
+        run.heartbeatIntervalMs || null,
       ])],
       check: ([r]) => (firstRow<{ created: number }>(r)?.created === 1 ? undefined : new CairnError('INVALID_ARGUMENT', duplicate)),
       msgs: { duplicate },
@@ -169,6 +179,13 @@ export class PostgresMetadataStore implements MetadataStore {
     await this.#writeStatements(`finish run ${flow}/${runId}`, () => ({
       statements: [q('finishRun', [flow, runId, status, finishedAt])],
       check: ([r]) => (r?.rowCount ? undefined : runNotFound(flow, runId)),
+    }));
+  }
+
+  async heartbeat(flow: string, runId: string): Promise<void> {
+    await this.#writeStatements(`record the heartbeat of run ${flow}/${runId}`, () => ({
+      statements: [q('heartbeat', [flow, runId])],
+      check: () => undefined,
     }));
   }
 
@@ -334,6 +351,9 @@ function toRun(r: RunDbRow): RunRow {
   return {
     flow: r.flow, runId: r.run_id, user: r.user_name, createdAt: r.created_at, finishedAt: r.finished_at, status: r.status,
     userTags: r.user_tags, systemTags: r.system_tags, params: r.params, codePackage: r.code_package, originRunId: r.origin_run_id,
+    // Written in the server's clock; shown in this process's, so that its age is right whatever the clocks say.
+    heartbeatAt: r.heartbeat_at === null ? null : Date.now() - (r.db_now - r.heartbeat_at),
+    heartbeatIntervalMs: r.heartbeat_interval_ms,
   };
 }
 

@@ -81,6 +81,12 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (flow, run_id, step, task_id) REFERENCES tasks (flow, run_id, step, task_id) ON DELETE CASCADE
   );
   `,
+  // 1 → 2: the orchestrator's heartbeat (in the server's clock), so that readers can tell a run whose
+  // orchestrator died.
+  `
+  ALTER TABLE runs ADD COLUMN heartbeat_at bigint;            -- epoch ms of the last heartbeat, server clock
+  ALTER TABLE runs ADD COLUMN heartbeat_interval_ms integer;  -- how often the orchestrator beats
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { metadataStoreContract, newRun } from './metadata-store.contract.js';
-import { SCHEMA_VERSION } from './sqlite-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 import { runQuerySql, SqliteMetadataStore } from './sqlite-metadata-store.js';
 import { rejectsWithCode } from './store-helpers.fixture.js';
 
@@ -54,6 +54,25 @@ describe('SqliteMetadataStore', () => {
     const second = new SqliteMetadataStore(path, { create: false });
     assert.equal((await second.getRun('ContractFlow', 'r1'))?.runId, 'r1');
     await second.close();
+  });
+
+  it('migrates a database of the first schema version, keeping its runs (which record no heartbeat)', async () => {
+    const path = join(tempRoot(), 'metadata.db');
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare(`INSERT INTO runs (flow, run_id, user, created_at, status, user_tags, system_tags, params)
+      VALUES ('ContractFlow', 'old', 'alice', 5, 'running', '[]', '[]', '{}')`).run();
+    db.close();
+    const store = new SqliteMetadataStore(path);
+    try {
+      const old = await store.getRun('ContractFlow', 'old');
+      assert.deepEqual([old?.status, old?.heartbeatAt, old?.heartbeatIntervalMs], ['running', null, null]);
+      await store.createRun(newRun('new', { heartbeatIntervalMs: 100 }));
+      assert.equal((await store.getRun('ContractFlow', 'new'))?.heartbeatIntervalMs, 100);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses to create the file when opened with create: false', async () => {

@@ -31,6 +31,7 @@ interface RunDbRow {
   flow: string; run_id: string; user: string; created_at: number; finished_at: number | null;
   status: RunStatus; user_tags: string; system_tags: string; params: string;
   code_package: string | null; origin_run_id: string | null;
+  heartbeat_at?: number | null; heartbeat_interval_ms?: number | null;
 }
 interface TaskDbRow {
   flow: string; run_id: string; step: string; task_id: string; created_at: number; finished_at: number | null;
@@ -47,8 +48,10 @@ interface StepDbRow { step: string; created_at: number; finished_at: number | nu
 const TASK_ORDER = 'ORDER BY seq IS NULL, seq, rowid';
 
 const SQL = {
-  insertRun: `INSERT INTO runs (flow, run_id, user, created_at, finished_at, status, user_tags, system_tags, params, code_package, origin_run_id)
-              VALUES (?, ?, ?, ?, NULL, 'running', ?, ?, ?, ?, ?)`,
+  insertRun: `INSERT INTO runs (flow, run_id, user, created_at, finished_at, status, user_tags, system_tags, params, code_package, origin_run_id,
+                heartbeat_at, heartbeat_interval_ms)
+              VALUES (?, ?, ?, ?, NULL, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+  heartbeat: `UPDATE runs SET heartbeat_at = ? WHERE flow = ? AND run_id = ? AND status = 'running' AND heartbeat_at IS NOT NULL`,
   insertTag: 'INSERT OR IGNORE INTO run_tags (flow, run_id, tag, kind) VALUES (?, ?, ?, ?)',
   deleteUserTags: `DELETE FROM run_tags WHERE flow = ? AND run_id = ? AND kind = 'user'`,
   setUserTags: 'UPDATE runs SET user_tags = ? WHERE flow = ? AND run_id = ?',
@@ -118,6 +121,7 @@ export class SqliteMetadataStore implements MetadataStore {
         s.insertRun.run(
           run.flow, run.runId, run.user, run.createdAt, JSON.stringify(userTags), JSON.stringify(systemTags),
           JSON.stringify(run.params ?? {}), run.codePackage ?? null, run.originRunId ?? null,
+          run.heartbeatIntervalMs ? Date.now() : null, run.heartbeatIntervalMs || null,
         );
         for (const tag of userTags) s.insertTag.run(run.flow, run.runId, tag, 'user');
         for (const tag of systemTags) s.insertTag.run(run.flow, run.runId, tag, 'system');
@@ -128,6 +132,12 @@ export class SqliteMetadataStore implements MetadataStore {
   async finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void> {
     await this.write(`finish run ${flow}/${runId}`, () => {
       if (this.stmts.finishRun.run(status, finishedAt, flow, runId).changes === 0) throw runNotFound(flow, runId);
+    });
+  }
+
+  async heartbeat(flow: string, runId: string): Promise<void> {
+    await this.write(`record the heartbeat of run ${flow}/${runId}`, () => {
+      this.stmts.heartbeat.run(Date.now(), flow, runId);
     });
   }
 
@@ -325,6 +335,7 @@ function toRun(r: RunDbRow): RunRow {
     flow: r.flow, runId: r.run_id, user: r.user, createdAt: r.created_at, finishedAt: r.finished_at, status: r.status,
     userTags: JSON.parse(r.user_tags) as string[], systemTags: JSON.parse(r.system_tags) as string[],
     params: JSON.parse(r.params) as Record<string, unknown>, codePackage: r.code_package, originRunId: r.origin_run_id,
+    heartbeatAt: r.heartbeat_at ?? null, heartbeatIntervalMs: r.heartbeat_interval_ms ?? null,
   };
 }
 

@@ -8,7 +8,7 @@ import { CairnError } from '../errors.js';
 
 type Db = Database.Database;
 
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 0 → 1: runs, their tags, tasks and attempts.
   `
   CREATE TABLE runs (
@@ -74,6 +74,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (flow, run_id, step, task_id, attempt),
     FOREIGN KEY (flow, run_id, step, task_id) REFERENCES tasks (flow, run_id, step, task_id) ON DELETE CASCADE
   ) WITHOUT ROWID;
+  `,
+  // 1 → 2: the orchestrator's heartbeat, so that readers can tell a run whose orchestrator died.
+  `
+  ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;            -- epoch ms of the last heartbeat
+  ALTER TABLE runs ADD COLUMN heartbeat_interval_ms INTEGER;   -- how often the orchestrator beats
   `,
 ];
 

@@ -88,6 +88,13 @@ export interface RunRow {
   codePackage: string | null;
   /** The run this one resumed, if any. */
   originRunId: string | null;
+  /**
+   * Epoch ms of the orchestrator's last heartbeat (in this reader's clock), or null for a run that
+   * records none. See `core/liveness.ts`: a running run whose heartbeat is too old is lost.
+   */
+  heartbeatAt: number | null;
+  /** How often the orchestrator promised to beat, in ms; null when it records no heartbeat. */
+  heartbeatIntervalMs: number | null;
 }
 
 export interface NewRun {
@@ -100,6 +107,8 @@ export interface NewRun {
   params: Record<string, unknown>;
   codePackage: string | null;
   originRunId?: string | null;
+  /** The orchestrator will call `heartbeat` this often (ms); the first heartbeat is the creation. Absent: no heartbeat. */
+  heartbeatIntervalMs?: number | null;
 }
 
 export interface TaskRow extends TaskKey {
@@ -162,6 +171,8 @@ export interface MetadataStore {
   /** Creates the run; rejects with `CairnError('INVALID_ARGUMENT')` if that id exists for the flow. */
   createRun(run: NewRun): Promise<void>;
   finishRun(flow: string, runId: string, status: Exclude<RunStatus, 'running'>, finishedAt: number): Promise<void>;
+  /** Records that the run's orchestrator is alive, now (in the store's clock); a no-op for a finished run. */
+  heartbeat(flow: string, runId: string): Promise<void>;
   getRun(flow: string, runId: string): Promise<RunRow | undefined>;
   /** Newest first (createdAt, then runId, descending). */
   listRuns(q: RunQuery): Promise<RunRow[]>;

@@ -8,6 +8,7 @@ export const command: Command = {
   positionals: 1,
   options: [
     { name: 'origin-run-id', kind: 'string', metavar: 'ID', help: 'the run to resume (default: the latest run of the flow)' },
+    { name: 'force', kind: 'flag', help: 'resume the origin even if it is still running (its running tasks then run a second time)' },
     ...runOptions,
   ],
   // Collected only to say why they are refused: a flow's parameters cannot be given to resume.
@@ -29,6 +30,7 @@ export const command: Command = {
       ...runOptionsFrom(args, flow),
       ...(step !== undefined ? { step } : {}),
       ...(origin !== undefined ? { originRunId: origin } : {}),
+      ...(args.options['force'] ? { force: true } : {}),
     });
     return result.status === 'succeeded' ? 0 : 1;
   },

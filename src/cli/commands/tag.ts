@@ -135,8 +135,8 @@ async function list(args: ParsedArgs, flowName: string, file: string): Promise<n
 
 /** A run and its tags: `Flow/run (status, started ... by user)`, then its user and system tags. */
 async function tagBlock(run: Run, hideSystem: boolean): Promise<string> {
-  const { timestamp } = await import('../../orchestrator/console.js');
-  const lines = [`${run.pathspec} (${run.status}, started ${timestamp(run.createdAt.getTime())} by ${run.user})`];
+  const [{ timestamp }, { runState }] = await Promise.all([import('../../orchestrator/console.js'), import('../inspect/target.js')]);
+  const lines = [`${run.pathspec} (${runState(run)}, started ${timestamp(run.createdAt.getTime())} by ${run.user})`];
   lines.push(`    user tags:   ${run.userTags.join(', ') || '(none)'}`);
   if (!hideSystem) lines.push(`    system tags: ${[...run.systemTags].sort().join(', ')}`);
   return `${lines.join('\n')}\n`;

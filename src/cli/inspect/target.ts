@@ -107,8 +107,14 @@ export async function findTasks(step: Step, target: TaskPathArg, attempt?: numbe
   );
 }
 
-/** The state of a task for headers: `succeeded`, `failed` or `running`. */
+/** The state of a task for headers: `succeeded`, `failed`, `failed (lost)` or `running`. */
 export function taskState(task: Task): string {
   if (task.successful) return 'succeeded';
+  if (task.lost) return 'failed (lost)';
   return task.finished ? 'failed' : 'running';
+}
+
+/** The state of a run as the CLI prints it: its status, `failed (lost)` for a lost run. */
+export function runState(run: Run): string {
+  return run.lost ? 'failed (lost)' : run.status;
 }

@@ -1,0 +1,60 @@
+/**
+ * Faults and bad input around a run's recording on the local store: what cannot be written fails
+ * the command with one clear message and no internal stack trace, and a run, once recorded, never
+ * stays "running" while its orchestrator is alive to record its end.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { Project } from './helpers.js';
+import { Flow, namespace, useDatastore } from '../src/index.js';
+
+const project = new Project();
+before(() => {
+  useDatastore(project.store);
+  namespace('user:tester');
+});
+after(() => project[Symbol.dispose]());
+
+const SIMPLE = project.write(
+  'simple.ts',
+  `import { FlowSpec, step } from 'cairnflow';
+export class SimpleFlow extends FlowSpec {
+  @step start() { this.next(this.end); }
+  @step end() {}
+}
+`,
+);
+
+async function runCount(flow: string): Promise<number> {
+  let n = 0;
+  try {
+    for await (const _ of (await Flow.get(flow)).runs()) n++;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'NOT_FOUND') throw e;
+  }
+  return n;
+}
+
+function noStackTrace(text: string): void {
+  assert.doesNotMatch(text, /internal error|\n\s+at .*\(?(file:|node:|\/)/);
+}
+
+test('--run-id-file in a folder that does not exist, or naming a folder, is refused before anything is recorded', async () => {
+  mkdirSync(`${project.dir}/a-folder`);
+  const cases: Array<[string, RegExp]> = [
+    ['missing/run.txt', /--run-id-file names \S+missing\/run\.txt, but the folder \S+missing does not exist: create it first/],
+    ['a-folder', /--run-id-file names \S+a-folder, which is a folder: name a file to write the run id to/],
+    ['simple.ts/x', /--run-id-file names \S+simple\.ts\/x, but \S+simple\.ts is a file, not a folder/],
+  ];
+  for (const [file, message] of cases) {
+    const r = await project.cli(['run', SIMPLE, '--run-id-file', file]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, message);
+    noStackTrace(r.stderr);
+    assert.equal(await runCount('SimpleFlow'), 0);
+  }
+  const ok = await project.cli(['run', SIMPLE, '--run-id-file', 'a-folder/run.txt']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(await runCount('SimpleFlow'), 1);
+});

@@ -201,7 +201,7 @@ test('decorators with bad options fail when the flow loads, with a clear message
   );
   const r = await project.cli(['run', file]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /@retry: times must be a whole number from 0 to 4; got -1\./);
+  assert.match(r.stderr, /BadRetryFlow\.ts:\d+:\d+: @retry on step start: times must be a whole number from 0 to 4; got -1\./);
   const many = flow(
     'ManyRetryFlow',
     `  @retry({ times: 9 }) @step start() { this.next(this.end); }
@@ -257,4 +257,79 @@ test('@catchError({ printException: false }) keeps the caught exception off the 
   assert.doesNotMatch(r.stdout + r.stderr, /quietly handled/);
   assert.match(r.stdout, /Task fallback is starting to handle the failure\./);
   assert.equal(((await (await latest('QuietCatchFlow')).data.failure) as { message: string }).message, 'quietly handled');
+});
+
+test('@retry and @catchError written bare, as in Metaflow, take their defaults', async () => {
+  const file = flow(
+    'BareFlow',
+    `  @retry @step start() {
+    if (current.retryCount < 2) throw new Error('flaky ' + current.retryCount);
+    this.next(this.risky);
+  }
+  @catchError @step risky() {
+    throw new Error('always');
+    this.next(this.end);
+  }
+  @step() end() { console.log('end reached'); }`,
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /end reached/);
+  const run = await latest('BareFlow');
+  assert.equal((await (await run.step('start')).task()).retryCount, 2);
+  assert.match(r.stdout, /Task fallback is starting to handle the failure\./);
+});
+
+test('the @catchError variable is null when the step succeeds, and holds the failure when it does not', async () => {
+  const file = flow(
+    'CatchNullFlow',
+    `  @step start() { this.items = [0, 1]; this.next(this.work, { foreach: 'items' }); }
+  @catchError({ var: 'failure' }) @step work() {
+    if (this.input === 1) throw new RangeError('one is bad');
+    this.next(this.join);
+  }
+  @step join(inputs: Inputs<CatchNullFlow>) {
+    this.failures = inputs.map((i) => (i.failure === null ? null : (i.failure as { type: string }).type));
+    this.next(this.end);
+  }
+  @step end() { console.log(JSON.stringify(this.failures)); }`,
+    '  declare items: number[];\n  declare failure: unknown;\n  declare failures: unknown[];',
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /\[null,"RangeError"\]/);
+  const run = await latest('CatchNullFlow');
+  const tasks = await (await run.step('work')).tasks();
+  const ok = tasks.find((t) => t.index === 0)!;
+  assert.equal(await ok.data.failure, null);
+});
+
+test('decorator forms that cannot work are reported by check with the fix, and run records nothing', async () => {
+  const file = project.write(
+    'BadFormsFlow.ts',
+    `import { FlowSpec, step, retry, catchError, timeout, environment, Parameter } from 'cairnflow';
+export class BadFormsFlow extends FlowSpec {
+  alpha = Parameter('alpha', { default: 1 });
+  // @ts-expect-error: the form is wrong on purpose
+  @timeout @step start() { this.next(this.middle); }
+  @retry(3 as never) @step middle() { this.next(this.last); }
+  @retry({ minutes_between_retries: 1 } as never) @catchError({ var: 'alpha' }) @step last() { this.next(this.end); }
+  // @ts-expect-error: the form is wrong on purpose
+  @environment @step end() {}
+  @retry helper() {}
+}
+`,
+  );
+  const r = await project.cli(['check', file]);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.match(r.stderr, /BadFormsFlow\.ts:5:\d+: @timeout on step start: it needs a duration: write @timeout\(\{ seconds: 60 \}\) \(or minutes, hours\)\./);
+  assert.match(r.stderr, /@retry on step middle: the options must be an object, like @retry\(\{ times: \.\.\. \}\); got 3\./);
+  assert.match(r.stderr, /@retry on step last: unknown option 'minutes_between_retries'\. Did you mean minutesBetweenRetries\?/);
+  assert.match(r.stderr, /@environment on step end: it needs variables/);
+  assert.match(r.stderr, /Method \*helper\* has @retry but is not a step, so it does nothing\. Add @step to it, or remove @retry\./);
+  assert.match(r.stderr, /@catchError on step last stores the failure in 'alpha', which is a parameter/);
+  const run = await project.cli(['run', file]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /@timeout on step start: it needs a duration/);
+  await assert.rejects(Flow.get('BadFormsFlow'), { code: 'NOT_FOUND' });
 });

@@ -2,9 +2,14 @@
  * Step decorators. Each records its validated options on the flow class; they stack with `@step`
  * in any order. What they do happens in the runtime: retries and time-outs in the orchestrator,
  * environment variables and caught failures in the worker.
+ *
+ * Each can be written with options (`@retry({ times: 2 })`, `@retry()`) and, where every option
+ * has a default, bare, as in Metaflow (`@retry`). Options are checked by `decoratorOptions`, which
+ * `run --with` uses too; a problem is recorded on the step (and `check` reports it) rather than
+ * thrown while the class is being defined.
  */
 import { CairnError } from '../errors.js';
-import { recordDecorator } from './metadata.js';
+import { recordDecorator, recordDecoratorProblem } from './metadata.js';
 
 type StepMethod = (this: unknown, ...args: never[]) => unknown;
 type MethodDecorator = <M extends StepMethod>(method: M, context: ClassMethodDecoratorContext) => M;
@@ -21,7 +26,7 @@ export interface RetryOptions {
 }
 
 export interface CatchErrorOptions {
-  /** Artifact that receives `{ type, message, stack }` of the caught failure (undefined on success). */
+  /** Artifact that receives `{ type, message, stack }` of the caught failure (null when the step succeeds). */
   var?: string;
   /** Print the caught exception on the console (default true). */
   printException?: boolean;
@@ -44,71 +49,179 @@ export interface ResourcesOptions {
   gpu?: number;
 }
 
-function bad(decorator: string, what: string): CairnError {
-  return new CairnError('INVALID_ARGUMENT', `@${decorator}: ${what}`);
+/** What kind of value an option takes (how `run --with` reads `key=value`). */
+export type OptionKind = 'number' | 'string' | 'boolean' | 'json';
+
+/** How one step decorator reads its options. */
+interface DecoratorDefinition {
+  options: Record<string, OptionKind>;
+  /** How to write it when it cannot be used bare (it has a required option); undefined: bare is fine. */
+  needs?: string;
+  /** Checks the options (every key is known) and returns what is recorded; calls `bad` on a problem. */
+  normalize(o: Record<string, unknown>, bad: (what: string) => never): Record<string, unknown>;
 }
 
-function number(decorator: string, name: string, v: unknown, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+function number(bad: (what: string) => never, name: string, v: unknown, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
   if (v === undefined) return undefined;
   const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v));
   if (!ok || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
     const range = opts.max !== undefined ? ` from ${opts.min ?? 0} to ${opts.max}` : opts.min !== undefined ? ` of at least ${opts.min}` : '';
-    throw bad(decorator, `${name} must be a ${opts.integer ? 'whole ' : ''}number${range}; got ${JSON.stringify(v)}.`);
+    return bad(`${name} must be a ${opts.integer ? 'whole ' : ''}number${range}; got ${JSON.stringify(v)}.`);
   }
   return v;
 }
 
-function decorator(name: string, options: Record<string, unknown>): MethodDecorator {
+/** The step decorators, by name. */
+export const STEP_DECORATORS: Readonly<Record<string, DecoratorDefinition>> = {
+  retry: {
+    options: { times: 'number', minutesBetweenRetries: 'number' },
+    normalize: (o, bad) => ({
+      times: number(bad, 'times', o['times'], { integer: true, min: 0, max: MAX_RETRIES }) ?? 3,
+      minutesBetweenRetries: number(bad, 'minutesBetweenRetries', o['minutesBetweenRetries'], { min: 0 }) ?? 0,
+    }),
+  },
+  catchError: {
+    options: { var: 'string', printException: 'boolean' },
+    normalize: (o, bad) => {
+      const v = o['var'];
+      if (v !== undefined && (typeof v !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(v))) bad(`var must be an artifact name; got ${JSON.stringify(v)}.`);
+      const p = o['printException'];
+      if (p !== undefined && typeof p !== 'boolean') bad(`printException must be true or false; got ${JSON.stringify(p)}.`);
+      return { var: v, printException: p !== false };
+    },
+  },
+  timeout: {
+    options: { seconds: 'number', minutes: 'number', hours: 'number' },
+    needs: 'a duration: write @timeout({ seconds: 60 }) (or minutes, hours)',
+    normalize: (o, bad) => {
+      const s = number(bad, 'seconds', o['seconds'], { min: 0 }) ?? 0;
+      const m = number(bad, 'minutes', o['minutes'], { min: 0 }) ?? 0;
+      const h = number(bad, 'hours', o['hours'], { min: 0 }) ?? 0;
+      const seconds = s + m * 60 + h * 3600;
+      if (seconds <= 0) bad('give a positive duration, e.g. @timeout({ minutes: 5 }).');
+      return { seconds };
+    },
+  },
+  environment: {
+    options: { vars: 'json' },
+    needs: "variables: write @environment({ vars: { NAME: 'value' } })",
+    normalize: (o, bad) => {
+      const vars = o['vars'];
+      if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) return bad('pass { vars: { NAME: "value" } }.');
+      for (const [k, v] of Object.entries(vars)) {
+        if (typeof v !== 'string') bad(`the value of ${k} must be a string; got ${typeof v}.`);
+      }
+      return { vars: { ...(vars as Record<string, string>) } };
+    },
+  },
+  resources: {
+    options: { cpu: 'number', memory: 'number', gpu: 'number' },
+    normalize: (o, bad) => ({
+      cpu: number(bad, 'cpu', o['cpu'], { min: 0 }),
+      memory: number(bad, 'memory', o['memory'], { min: 0 }),
+      gpu: number(bad, 'gpu', o['gpu'], { integer: true, min: 0 }),
+    }),
+  },
+};
+
+/** `minutes_between_retries` → `minutesBetweenRetries` (Metaflow spells options in snake case). */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Checks the options of step decorator `name` (as written on a step, or read from `run --with`)
+ * and returns what is recorded for it. Throws a `CairnError` (`INVALID_FLOW`) whose message
+ * starts with `where` (e.g. `@retry on step start`) and says how to fix the problem.
+ */
+export function decoratorOptions(name: string, options: unknown, where = `@${name}`): Record<string, unknown> {
+  const def = STEP_DECORATORS[name];
+  const bad = (what: string): never => {
+    throw new CairnError('INVALID_FLOW', `${where}: ${what}`);
+  };
+  if (!def) return bad(`there is no step decorator named ${name}. The step decorators are: ${Object.keys(STEP_DECORATORS).join(', ')}.`);
+  if (options === undefined) {
+    if (def.needs) bad(`it needs ${def.needs}.`);
+    return def.normalize({}, bad);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const keys = Object.keys(def.options);
+    return bad(`the options must be an object, like @${name}({ ${keys[0]}: ... }); got ${typeof options === 'function' ? 'a function' : JSON.stringify(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key in def.options) continue;
+    const camel = camelCase(key);
+    const hint = camel !== key && camel in def.options ? ` Did you mean ${camel}?` : '';
+    bad(`unknown option '${key}'.${hint} The options of @${name} are: ${Object.keys(def.options).join(', ')}.`);
+  }
+  return def.normalize(options as Record<string, unknown>, bad);
+}
+
+function isDecoratorCall(a: unknown, b: unknown): b is ClassMethodDecoratorContext {
+  return typeof a === 'function' && typeof b === 'object' && b !== null && 'kind' in b;
+}
+
+/** The decorator that records `name` with `options` on a step (problems are recorded, not thrown). */
+function decorate(name: string, options: unknown): MethodDecorator {
   return (method, context) => {
-    recordDecorator(context, name, options);
+    const where = `@${name} on ${typeof context === 'object' && context !== null && typeof context.name === 'string' ? `step ${context.name}` : 'a method'}`;
+    let recorded: Record<string, unknown>;
+    try {
+      recorded = decoratorOptions(name, options, where);
+    } catch (e) {
+      if (!(e instanceof CairnError)) throw e;
+      recordDecoratorProblem(context, name, e.message);
+      return method;
+    }
+    recordDecorator(context, name, recorded);
     return method;
   };
 }
 
-/** Re-runs a failed task up to `times` times; every attempt is recorded. */
-export function retry(options: RetryOptions = {}): MethodDecorator {
-  const times = number('retry', 'times', options.times, { integer: true, min: 0, max: MAX_RETRIES }) ?? 3;
-  const minutes = number('retry', 'minutesBetweenRetries', options.minutesBetweenRetries, { min: 0 }) ?? 0;
-  return decorator('retry', { times, minutesBetweenRetries: minutes });
+/** Both forms of a decorator: `@name` (bare) and `@name(options)`. */
+function either(name: string, a: unknown, b: unknown): unknown {
+  if (isDecoratorCall(a, b)) return decorate(name, undefined)(a as StepMethod, b);
+  if (b !== undefined) {
+    // Called with a method and something that is not a decorator context: a legacy decorator.
+    recordDecorator(b as ClassMethodDecoratorContext, name, {});
+  }
+  return decorate(name, a);
+}
+
+/** Re-runs a failed task up to `times` times (default 3); every attempt is recorded. `@retry` alone works too. */
+export function retry<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
+export function retry(options?: RetryOptions): MethodDecorator;
+export function retry(a?: unknown, b?: unknown): unknown {
+  return either('retry', a, b);
 }
 
 /**
  * After the retries are spent, swallows the failure: the task finishes, `this[var]` holds the
- * exception, and the flow goes on.
+ * exception (null when the step succeeds), and the flow goes on. `@catchError` alone works too.
  */
-export function catchError(options: CatchErrorOptions = {}): MethodDecorator {
-  if (options.var !== undefined && (typeof options.var !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(options.var))) {
-    throw bad('catchError', `var must be an artifact name; got ${JSON.stringify(options.var)}.`);
-  }
-  return decorator('catchError', { var: options.var, printException: options.printException !== false });
+export function catchError<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
+export function catchError(options?: CatchErrorOptions): MethodDecorator;
+export function catchError(a?: unknown, b?: unknown): unknown {
+  return either('catchError', a, b);
 }
 
 /** Fails an attempt that runs longer than this (a step stuck in a synchronous loop too). */
-export function timeout(options: TimeoutOptions): MethodDecorator {
-  const s = number('timeout', 'seconds', options.seconds, { min: 0 }) ?? 0;
-  const m = number('timeout', 'minutes', options.minutes, { min: 0 }) ?? 0;
-  const h = number('timeout', 'hours', options.hours, { min: 0 }) ?? 0;
-  const seconds = s + m * 60 + h * 3600;
-  if (seconds <= 0) throw bad('timeout', 'give a positive duration, e.g. @timeout({ minutes: 5 }).');
-  return decorator('timeout', { seconds });
+export function timeout(options: TimeoutOptions): MethodDecorator;
+export function timeout(a?: unknown, b?: unknown): unknown {
+  return either('timeout', a, b);
 }
 
 /** Environment variables set for the task (and the processes it starts). */
-export function environment(options: EnvironmentOptions): MethodDecorator {
-  const vars = options?.vars;
-  if (typeof vars !== 'object' || vars === null) throw bad('environment', 'pass { vars: { NAME: "value" } }.');
-  for (const [k, v] of Object.entries(vars)) {
-    if (typeof v !== 'string') throw bad('environment', `the value of ${k} must be a string; got ${typeof v}.`);
-  }
-  return decorator('environment', { vars: { ...vars } });
+export function environment(options: EnvironmentOptions): MethodDecorator;
+export function environment(a?: unknown, b?: unknown): unknown {
+  return either('environment', a, b);
 }
 
-/** What the task needs; executors that place tasks on machines honour it. */
-export function resources(options: ResourcesOptions = {}): MethodDecorator {
-  const cpu = number('resources', 'cpu', options.cpu, { min: 0 });
-  const memory = number('resources', 'memory', options.memory, { min: 0 });
-  const gpu = number('resources', 'gpu', options.gpu, { integer: true, min: 0 });
-  return decorator('resources', { cpu, memory, gpu });
+/** What the task needs; executors that place tasks on machines honour it. `@resources` alone works too. */
+export function resources<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
+export function resources(options?: ResourcesOptions): MethodDecorator;
+export function resources(a?: unknown, b?: unknown): unknown {
+  return either('resources', a, b);
 }
 
 /** The decorator settings of one step, as the runtime reads them. */

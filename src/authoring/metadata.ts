@@ -12,6 +12,8 @@ export interface StepDecoration {
   name: string;
   /** Decorator name → its options, e.g. `retry → { times: 2 }`. */
   decorators: Record<string, Record<string, unknown>>;
+  /** Decorators whose options cannot work, with the message saying why (`check` reports them). */
+  problems?: Record<string, string>;
 }
 
 type Meta = Record<PropertyKey, unknown>;
@@ -20,18 +22,13 @@ function ownSteps(meta: Meta): Map<string, StepDecoration> {
   if (!Object.prototype.hasOwnProperty.call(meta, STEPS)) {
     const inherited = meta[STEPS] as Map<string, StepDecoration> | undefined;
     const copy = new Map<string, StepDecoration>();
-    for (const [k, v] of inherited ?? []) copy.set(k, { name: v.name, decorators: { ...v.decorators } });
+    for (const [k, v] of inherited ?? []) copy.set(k, { name: v.name, decorators: { ...v.decorators }, ...(v.problems ? { problems: { ...v.problems } } : {}) });
     meta[STEPS] = copy;
   }
   return meta[STEPS] as Map<string, StepDecoration>;
 }
 
-/** Records a decorator on a method; `step` marks the method as a step. */
-export function recordDecorator(
-  context: ClassMethodDecoratorContext,
-  decorator: string,
-  options: Record<string, unknown>,
-): void {
+function checkContext(context: ClassMethodDecoratorContext, decorator: string): void {
   if (typeof context !== 'object' || context === null || !('kind' in context)) {
     throw new CairnError(
       'INVALID_FLOW',
@@ -47,15 +44,38 @@ export function recordDecorator(
     );
   }
   if (!context.metadata) throw new CairnError('INVALID_FLOW', `@${decorator}: this runtime gives decorators no metadata object.`);
+}
+
+function entryOf(context: ClassMethodDecoratorContext, decorator: string): StepDecoration {
+  checkContext(context, decorator);
   const steps = ownSteps(context.metadata as Meta);
-  const entry = steps.get(context.name) ?? { name: context.name, decorators: {} };
+  const name = context.name as string;
+  let entry = steps.get(name);
+  if (!entry) steps.set(name, (entry = { name, decorators: {} }));
+  return entry;
+}
+
+/** Records a decorator on a method; `step` marks the method as a step. */
+export function recordDecorator(context: ClassMethodDecoratorContext, decorator: string, options: Record<string, unknown>): void {
+  const entry = entryOf(context, decorator);
   entry.decorators[decorator] = options;
-  steps.set(context.name, entry);
+  if (entry.problems) delete entry.problems[decorator];
+}
+
+/** Records that a decorator on a method cannot work, and why; loading the flow reports it. */
+export function recordDecoratorProblem(context: ClassMethodDecoratorContext, decorator: string, message: string): void {
+  const entry = entryOf(context, decorator);
+  delete entry.decorators[decorator];
+  (entry.problems ??= {})[decorator] = message;
+}
+
+/** Every decorated method of a flow class (and its bases), steps or not. */
+export function decoratedMethodsOf(cls: abstract new (...args: never[]) => unknown): Map<string, StepDecoration> {
+  const meta = (cls as unknown as Record<symbol, Meta | undefined>)[Symbol.metadata as symbol];
+  return new Map((meta?.[STEPS] as Map<string, StepDecoration> | undefined) ?? []);
 }
 
 /** Steps declared on a flow class (and its bases), by method name; only methods marked `@step`. */
 export function stepsOf(cls: abstract new (...args: never[]) => unknown): Map<string, StepDecoration> {
-  const meta = (cls as unknown as Record<symbol, Meta | undefined>)[Symbol.metadata as symbol];
-  const all = (meta?.[STEPS] as Map<string, StepDecoration> | undefined) ?? new Map<string, StepDecoration>();
-  return new Map([...all].filter(([, d]) => 'step' in d.decorators));
+  return new Map([...decoratedMethodsOf(cls)].filter(([, d]) => 'step' in d.decorators));
 }

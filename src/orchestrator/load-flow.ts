@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
 import { codeDirFor, codeFileName, materializeCodePackage } from '../core/code-package.js';
 import { declaredFlows, type FlowSpec } from '../authoring/flow-spec.js';
-import { stepsOf } from '../authoring/metadata.js';
+import { decoratedMethodsOf } from '../authoring/metadata.js';
 import type { FlowGraph, LintIssue } from '../graph/types.js';
 import { sha1Hex } from '../storage/hash.js';
 import { compileFlow } from './code-package.js';
@@ -69,15 +69,24 @@ async function importFlowClass(file: string, url: string): Promise<typeof FlowSp
 }
 
 /**
- * Checks that need what decorators recorded at run time: steps the source parser did not find, and
+ * Checks that need what decorators recorded at run time: steps the source parser did not find,
+ * decorator options that cannot work, step decorators on methods that are not steps, and
  * `@catchError` where it cannot work (a foreach or a switch must choose where to go; a failure
  * gives it nothing to choose with).
  */
 function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string): LintIssue[] {
   const issues: LintIssue[] = [];
-  for (const [name, decoration] of stepsOf(flowClass)) {
+  for (const [name, decoration] of decoratedMethodsOf(flowClass)) {
     const node = graph.steps.get(name);
-    if (!node) {
+    const isStep = 'step' in decoration.decorators;
+    for (const message of Object.values(decoration.problems ?? {})) issues.push({ step: name, ...(node ? { loc: node.loc } : {}), message });
+    if (!isStep) {
+      const names = [...Object.keys(decoration.decorators), ...Object.keys(decoration.problems ?? {})].map((d) => `@${d}`);
+      issues.push({
+        step: name,
+        message: `Method *${name}* has ${names.join(', ')} but is not a step, so ${names.length > 1 ? 'they do' : 'it does'} nothing. Add @step to it, or remove ${names.join(', ')}.`,
+      });
+    } else if (!node) {
       issues.push({
         step: name,
         message: `Step *${name}* is marked @step at run time but was not found in ${file}. Declare the flow's steps in the flow class in this file.`,

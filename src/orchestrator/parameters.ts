@@ -131,9 +131,19 @@ function findConstants(flowClass: typeof FlowSpec, params: readonly FlowParamete
  * constants. Throws `INVALID_FLOW` for a definition that cannot work.
  */
 export function discoverParameters(flowClass: typeof FlowSpec): FlowParameters {
-  const steps = new Set(stepsOf(flowClass).keys());
+  const decorated = stepsOf(flowClass);
+  const steps = new Set(decorated.keys());
   const parameters = findParameters(flowClass, steps);
-  return { flow: flowClass.name, parameters, constants: findConstants(flowClass, parameters, steps) };
+  const constants = findConstants(flowClass, parameters, steps);
+  for (const [step, d] of decorated) {
+    const v = d.decorators['catchError']?.['var'];
+    if (typeof v !== 'string') continue;
+    const clash = parameters.find((p) => p.field === v)?.name ?? constants.find((c) => c.name === v)?.name;
+    if (clash !== undefined) {
+      throw invalid(flowClass.name, `@catchError on step ${step} stores the failure in '${v}', which is a ${parameters.some((p) => p.field === v) ? 'parameter' : 'class constant'} (read-only in every step). Choose another var.`);
+    }
+  }
+  return { flow: flowClass.name, parameters, constants };
 }
 
 /** Problems with a flow's `Parameter()` / `IncludeFile()` definitions and class constants, as lines. */

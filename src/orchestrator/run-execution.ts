@@ -220,6 +220,7 @@ export class RunExecution {
       parameterNames: s.parameters.names,
       originRunId: s.clones?.originRunId ?? null,
       environment: settings.environment,
+      ...(settings.catchError?.var !== undefined ? { catchVar: settings.catchError.var } : {}),
       ...(fallback ? { fallback } : {}),
     };
   }

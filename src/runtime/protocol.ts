@@ -55,6 +55,8 @@ export interface TaskSpec {
   originRunId: string | null;
   /** `@environment` variables, set for the duration of the task. */
   environment: Record<string, string>;
+  /** The step's `@catchError` artifact, set to null before the step runs (it holds the failure if one is caught). */
+  catchVar?: string;
   /** The `@catchError` fallback: instead of running the step, finish it with this failure caught. */
   fallback?: { var: string | undefined; exception: TaskException };
 }

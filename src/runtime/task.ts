@@ -126,6 +126,8 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     if (name) (instance as unknown as Record<string, unknown>)[name] = exception;
     transition = { kind: 'linear', targets: spec.expected.out };
   } else {
+    // As Metaflow's @catch: the variable is null unless a failure is caught.
+    if (spec.catchVar !== undefined) (instance as unknown as Record<string, unknown>)[spec.catchVar] = null;
     const method = (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.step]!;
     const args = isJoin
       ? [makeInputs(parents.map((r, i) => ({ step: spec.inputs[i]!.step, taskId: spec.inputs[i]!.taskId, artifacts: r.artifacts })), load)]

@@ -9,7 +9,7 @@ export { retry, catchError, timeout, environment, resources } from './authoring/
 export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions } from './authoring/decorators.js';
 export { current, type Current } from './authoring/current.js';
 export { Parameter, IncludeFile } from './authoring/parameter.js';
-export type { ParameterOptions, IncludeFileOptions, ParameterType, JsonValue } from './authoring/parameter.js';
+export type { ParameterOptions, IncludeFileOptions, ParameterType, ParameterContext, DefaultFunction, JsonValue } from './authoring/parameter.js';
 export type { Inputs } from './authoring/inputs.js';
 export type { ForeachFrameView, MergeOptions } from './authoring/task-hooks.js';
 

@@ -234,3 +234,54 @@ export class ReservedFlow extends FlowSpec {
   assert.ok(r.stderr.includes(`error: Validity checker found an issue in ReservedFlow:\n${message}`), r.stderr);
   assert.equal(await runCount('ReservedFlow'), 0);
 });
+
+test('an int parameter refuses 2.5 before anything runs; a default function sees the flow, the user and the other values', async () => {
+  project.write(
+    'EpochFlow.ts',
+    `import { FlowSpec, step, Parameter } from 'cairnflow';
+export class EpochFlow extends FlowSpec {
+  epochs = Parameter('epochs', { type: 'int', default: 3, help: 'passes' });
+  fast = Parameter('fast', { type: 'boolean', default: false });
+  out = Parameter('out', { default: (ctx) => \`/out/\${ctx.user}/\${ctx.flowName}/\${ctx.parameters.fast ? 'quick' : 'full'}\` });
+  batches = Parameter('batches', { type: 'int', default: (ctx) => (ctx.parameters.epochs as number) * 10 });
+  declare seen: string;
+  @step start() {
+    this.seen = typeof this.epochs + ':' + this.epochs + ':' + this.out + ':' + this.batches;
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`,
+  );
+  const bad = await project.cli(['run', 'EpochFlow.ts', '--epochs', '2.5']);
+  assert.equal(bad.code, 2, bad.stderr + bad.stdout);
+  assert.match(bad.stderr, /^error: --epochs expects a whole number \(int\); got '2\.5'\.$/m);
+  await assert.rejects(Flow.get('EpochFlow'), { code: 'NOT_FOUND' });
+
+  const r = await run('EpochFlow.ts', ['--epochs', '4', '--fast', 'yes']);
+  assert.equal(await r.data.seen, 'number:4:/out/tester/EpochFlow/quick:40');
+  assert.deepEqual(r.parameters, { epochs: 4, fast: true, out: '/out/tester/EpochFlow/quick', batches: 40 });
+  const given = await run('EpochFlow.ts', ['--out', '/mine']);
+  assert.equal(await given.data.seen, 'number:3:/mine:30');
+
+  const help = await project.cli(['run', 'EpochFlow.ts', '--help']);
+  assert.match(help.stdout, /^ {2}--epochs INT +passes \(int, default: 3\)$/m);
+  assert.match(help.stdout, /^ {2}--out STRING +\(string, default: computed when the run starts\)$/m);
+});
+
+test('a default function that fails stops the run before anything is recorded', async () => {
+  project.write(
+    'BadDefaultFlow.ts',
+    `import { FlowSpec, step, Parameter } from 'cairnflow';
+export class BadDefaultFlow extends FlowSpec {
+  n = Parameter('n', { type: 'int', default: () => 2.5 });
+  @step start() { this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const r = await project.cli(['run', 'BadDefaultFlow.ts']);
+  assert.equal(r.code, 2, r.stderr + r.stdout);
+  assert.match(r.stderr, /^error: The default function of --n returned 2\.5, which is not a whole number \(the type of --n is 'int'\)\.$/m);
+  await assert.rejects(Flow.get('BadDefaultFlow'), { code: 'NOT_FOUND' });
+});

@@ -50,6 +50,22 @@ export function typeChecks(): void {
   Parameter<number>('e', { type: 'string', default: 2 });
   // @ts-expect-error an IncludeFile default is a path
   IncludeFile('f', { default: 3 });
+  const epochs = Parameter('epochs', { type: 'int', default: 10 });
+  expectType<Equal<typeof epochs, number>>();
+  const maybeInt = Parameter('maybe', { type: 'int' });
+  expectType<Equal<typeof maybeInt, number | undefined>>();
+  const out = Parameter('out', { default: (ctx) => `/tmp/${ctx.user}/${ctx.flowName}` });
+  expectType<Equal<typeof out, string>>();
+  const computedInt = Parameter('n', { type: 'int', default: (ctx) => (ctx.parameters['fast'] ? 1 : 10) });
+  expectType<Equal<typeof computedInt, number>>();
+  const computedJson = Parameter('cfg', { type: 'json', default: () => ({ depth: 3 }) });
+  expectType<Equal<typeof computedJson, { depth: number }>>();
+  const computedList = Parameter('l', { separator: ',', default: () => 'a,b' });
+  expectType<Equal<typeof computedList, string[]>>();
+  // @ts-expect-error without a type, a default function returns a string
+  Parameter('x', { default: () => 3 });
+  // @ts-expect-error a default function returns a value of the type
+  Parameter('y', { type: 'int', default: () => 'three' });
 }
 
 function def(value: unknown): ParameterDefinition {
@@ -67,6 +83,11 @@ test('the type comes from the default: number, string, boolean, object as JSON; 
   assert.equal(def(Parameter('a')).type, 'string');
   assert.equal(def(Parameter('a', { type: 'number' })).type, 'number');
   assert.equal(def(Parameter('a', { type: 'json', default: 3 })).type, 'json');
+  assert.equal(def(Parameter('a', { type: 'int', default: 3 })).type, 'int');
+  assert.equal(def(Parameter('a', { default: 3 })).type, 'number', 'a whole default is still a number: ask for int with type');
+  const computed = def(Parameter('a', { default: () => 'x' }));
+  assert.deepEqual([computed.type, computed.computed, computed.hasDefault], ['string', true, true]);
+  assert.equal(def(Parameter('a', { type: 'int', default: () => 1 })).type, 'int');
 });
 
 test('a definition keeps what was declared', () => {
@@ -129,11 +150,11 @@ test('a default of the wrong type for `type` is refused', () => {
   rejects(() => defineParameter('cfg', { type: 'json', default: new Map() }), /is not a JSON value \(plain objects, arrays, strings, finite numbers, booleans, null\), but the type is 'json'/);
   rejects(() => defineParameter('cfg', { default: { when: new Date(0) } }), /is not a JSON value/);
   rejects(() => defineParameter('big', { default: 10n }), `Parameter("big"): the default 10n cannot be a parameter value. Give a string, a number, a boolean or a JSON value.`);
-  rejects(() => defineParameter('fn', { default: () => 1 }), /the default a function cannot be a parameter value/);
+  rejects(() => defineParameter('n', { type: 'int', default: 2.5 }), `Parameter("n"): the default 2.5 is not a whole number, but the type is 'int'. Change the default or the type.`);
 });
 
 test('an unknown type, a separator on a non-string, and other bad options are refused', () => {
-  rejects(() => defineParameter('a', { type: 'int' as never }), `Parameter("a"): type must be one of 'string', 'number', 'boolean', 'json'; got "int".`);
+  rejects(() => defineParameter('a', { type: 'integer' as never }), `Parameter("a"): type must be one of 'string', 'number', 'int', 'boolean', 'json'; got "integer".`);
   rejects(
     () => defineParameter('a', { default: 3, separator: ',' }),
     'Parameter("a"): separator is only allowed for string parameters, and this one is a number.',

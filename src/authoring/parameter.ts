@@ -7,9 +7,33 @@
 import { CairnError } from '../errors.js';
 
 /** How a parameter's command-line text becomes its value. */
-export type ParameterType = 'string' | 'number' | 'boolean' | 'json';
+export type ParameterType = 'string' | 'number' | 'int' | 'boolean' | 'json';
 
-const TYPES: readonly ParameterType[] = ['string', 'number', 'boolean', 'json'];
+const TYPES: readonly ParameterType[] = ['string', 'number', 'int', 'boolean', 'json'];
+
+/**
+ * What a callable default is given (Metaflow's `ParameterContext`): `default: (ctx) => ...` is
+ * called when the run starts, in the process that starts it, only when no value is given.
+ */
+export interface ParameterContext {
+  /** The flow's name (its class name). */
+  flowName: string;
+  /** The parameter's command-line name (`alpha` for `--alpha`). */
+  parameterName: string;
+  /** Who starts the run (`CAIRN_USER`, else the OS user). */
+  user: string;
+  /** The absolute path of the flow file. */
+  flowFile: string | undefined;
+  /**
+   * Values of the other parameters, by field name: every parameter whose value comes from the
+   * command line, the environment or a plain default, and the callable defaults declared above
+   * this one.
+   */
+  parameters: Readonly<Record<string, unknown>>;
+}
+
+/** A default computed when the run starts. */
+export type DefaultFunction<T> = (ctx: ParameterContext) => T;
 
 /** A JSON value: what a `type: 'json'` parameter holds. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -23,9 +47,13 @@ interface BaseOptions {
 
 /** Options of `Parameter(name, options)`. */
 export interface ParameterOptions<T = unknown> extends BaseOptions {
-  /** The value when neither `--<name>` nor `CAIRN_RUN_<NAME>` is given; also sets the type. */
-  default?: T;
-  /** `string` (the default without a default value), `number`, `boolean` or `json`. */
+  /**
+   * The value when neither `--<name>` nor `CAIRN_RUN_<NAME>` is given; also sets the type. A
+   * function is called with a `ParameterContext` when the run starts (give `type` unless it
+   * returns a string).
+   */
+  default?: T | DefaultFunction<T>;
+  /** `string` (the default without a default value), `number`, `int` (a whole number), `boolean` or `json`. */
   type?: ParameterType;
   /** Splits a string parameter into a list of strings (`'a,b'` → `['a', 'b']`). */
   separator?: string;
@@ -35,7 +63,7 @@ export interface ParameterOptions<T = unknown> extends BaseOptions {
 export interface IncludeFileOptions extends BaseOptions {
   /** The contents as a string (true, the default) or as a `Buffer` (false). */
   isText?: boolean;
-  /** The file to read when no path is given, relative to the folder the run starts in. */
+  /** The file to read when no path is given, relative to the flow file's folder. */
   default?: string;
   /** How a text file is decoded (default `utf8`). */
   encoding?: BufferEncoding;
@@ -51,8 +79,10 @@ export interface ParameterDefinition {
   help: string | undefined;
   required: boolean;
   hasDefault: boolean;
-  /** The default as given (for a list parameter: the unsplit string; for a file: its path). */
+  /** The default as given (for a list parameter: the unsplit string; for a file: its path; or the function). */
   default: unknown;
+  /** The default is a function, called with a `ParameterContext` when the run starts. */
+  computed: boolean;
   separator: string | undefined;
   /** For a file. */
   isText: boolean;
@@ -131,6 +161,7 @@ function checkCommon(what: string, name: unknown, options: object, allowed: read
 }
 
 function typeOfDefault(v: unknown): ParameterType | undefined {
+  if (typeof v === 'function') return 'string';
   if (typeof v === 'string') return 'string';
   if (typeof v === 'number') return 'number';
   if (typeof v === 'boolean') return 'boolean';
@@ -138,10 +169,17 @@ function typeOfDefault(v: unknown): ParameterType | undefined {
   return undefined;
 }
 
-function defaultMatches(type: ParameterType, v: unknown): boolean {
+/** Whether `v` is a value of `type` (a list parameter's default is its unsplit text). */
+export function valueMatches(type: ParameterType, v: unknown): boolean {
   if (type === 'json') return isJsonValue(v);
   if (type === 'number') return typeof v === 'number' && Number.isFinite(v);
+  if (type === 'int') return Number.isSafeInteger(v);
   return typeof v === type;
+}
+
+/** What a value of `type` is, for messages: `a whole number`, `a JSON value`... */
+export function typeDescription(type: ParameterType): string {
+  return type === 'int' ? 'a whole number' : type === 'json' ? 'a JSON value' : `a ${type}`;
 }
 
 /** Validates `Parameter()` options and returns the definition (throws `INVALID_FLOW`). */
@@ -157,8 +195,9 @@ export function defineParameter(name: unknown, options: ParameterOptions = {}): 
     fail(what, name, `the default ${show(options.default)} cannot be a parameter value. Give a string, a number, a boolean or a JSON value.`);
   }
   const type = options.type ?? inferred;
-  if (hasDefault && !defaultMatches(type, options.default)) {
-    const why = type === 'json' ? 'is not a JSON value (plain objects, arrays, strings, finite numbers, booleans, null)' : `is not a ${type}`;
+  const computed = typeof options.default === 'function';
+  if (hasDefault && !computed && !valueMatches(type, options.default)) {
+    const why = type === 'json' ? 'is not a JSON value (plain objects, arrays, strings, finite numbers, booleans, null)' : `is not ${typeDescription(type)}`;
     fail(what, name, `the default ${show(options.default)} ${why}, but the type is '${type}'. Change the default or the type.`);
   }
   if (options.separator !== undefined) {
@@ -172,7 +211,7 @@ export function defineParameter(name: unknown, options: ParameterOptions = {}): 
   }
   return {
     kind: 'parameter', name, type, help: options.help, required: options.required === true, hasDefault,
-    default: options.default, separator: options.separator, isText: false, encoding: 'utf8',
+    default: options.default, computed, separator: options.separator, isText: false, encoding: 'utf8',
   };
 }
 
@@ -194,7 +233,7 @@ export function defineIncludeFile(name: unknown, options: IncludeFileOptions = {
   }
   return {
     kind: 'file', name, type: 'string', help: options.help, required: options.required === true,
-    hasDefault: options.default !== undefined, default: options.default, separator: undefined, isText,
+    hasDefault: options.default !== undefined, default: options.default, computed: false, separator: undefined, isText,
     encoding: options.encoding ?? 'utf8',
   };
 }
@@ -202,12 +241,17 @@ export function defineIncludeFile(name: unknown, options: IncludeFileOptions = {
 /** Options that make a value always present: a default, or `required: true`. */
 type Definite = { required: true } | { default: {} | null };
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
-interface ScalarTypes { string: string; number: number; boolean: boolean }
-type ListOptions = Omit<ParameterOptions<string>, 'type'> & { separator: string; type?: 'string' };
-type JsonOptions<T> = Omit<ParameterOptions<T>, 'type' | 'separator'> & { type: 'json' };
-type NamedOptions<K extends keyof ScalarTypes> = Omit<ParameterOptions<ScalarTypes[K]>, 'type'> & { type: K };
-type TypeNameOf<T> = T extends string ? 'string' : T extends number ? 'number' : T extends boolean ? 'boolean' : 'json';
-type ScalarOptions<T> = Omit<ParameterOptions<T>, 'type' | 'separator'> & { type?: TypeNameOf<Widen<T>> };
+interface ScalarTypes { string: string; number: number; int: number; boolean: boolean }
+type Base<T> = Omit<ParameterOptions<T>, 'type' | 'separator' | 'default'>;
+type ListOptions = Base<string> & { separator: string; type?: 'string'; default?: string };
+type JsonOptions<T> = Base<T> & { type: 'json'; default?: T };
+type NamedOptions<K extends keyof ScalarTypes> = Base<ScalarTypes[K]> & { type: K; separator?: K extends 'string' ? string : never; default?: ScalarTypes[K] };
+type TypeNameOf<T> = T extends string ? 'string' : T extends number ? 'number' | 'int' : T extends boolean ? 'boolean' : 'json';
+/** A default value (not a function): what the type of a parameter is inferred from. */
+type Value = string | number | boolean | null | readonly unknown[] | { [key: string]: unknown };
+type ScalarOptions<T> = Base<T> & { type?: TypeNameOf<Widen<T>>; default?: T };
+/** With a default function. Without `type`, it must return a string (the type of a parameter without a default). */
+type Computed<O, T> = Omit<O, 'default'> & { default: DefaultFunction<T> };
 
 /**
  * A run parameter, given as `--<name> VALUE` to `cairn run`, or `CAIRN_RUN_<NAME>` in the
@@ -218,17 +262,23 @@ type ScalarOptions<T> = Omit<ParameterOptions<T>, 'type' | 'separator'> & { type
  * dataset = Parameter<string>('dataset', { required: true });
  * config = Parameter('config', { type: 'json', default: { depth: 3 } });
  * tags = Parameter('tags', { default: 'a,b', separator: ',' });           // string[]
+ * epochs = Parameter('epochs', { type: 'int', default: 10 });             // number, refuses 2.5
+ * out = Parameter('out', { default: (ctx) => `/tmp/${ctx.user}` });       // computed when the run starts
  * ```
  * Without a default and not required, the value is `undefined` when none is given.
  */
+export function Parameter(name: string, options: Computed<ListOptions, string>): string[];
+export function Parameter<T = JsonValue>(name: string, options: Computed<JsonOptions<T>, T>): T;
+export function Parameter<K extends keyof ScalarTypes>(name: string, options: Computed<NamedOptions<K>, ScalarTypes[K]>): ScalarTypes[K];
+export function Parameter(name: string, options: Computed<ScalarOptions<string>, string>): string;
 export function Parameter(name: string, options: ListOptions & Definite): string[];
 export function Parameter(name: string, options: ListOptions): string[] | undefined;
 export function Parameter<T = JsonValue>(name: string, options: JsonOptions<T> & Definite): T;
 export function Parameter<T = JsonValue>(name: string, options: JsonOptions<T>): T | undefined;
 export function Parameter<K extends keyof ScalarTypes>(name: string, options: NamedOptions<K> & Definite): ScalarTypes[K];
 export function Parameter<K extends keyof ScalarTypes>(name: string, options: NamedOptions<K>): ScalarTypes[K] | undefined;
-export function Parameter<T>(name: string, options: ScalarOptions<T> & Definite): Widen<T>;
-export function Parameter<T = string>(name: string, options?: ScalarOptions<T>): Widen<T> | undefined;
+export function Parameter<T extends Value>(name: string, options: ScalarOptions<T> & Definite): Widen<T>;
+export function Parameter<T extends Value = string>(name: string, options?: ScalarOptions<T>): Widen<T> | undefined;
 export function Parameter(name: string, options?: ParameterOptions): unknown {
   return new ParameterMarker(defineParameter(name, options));
 }

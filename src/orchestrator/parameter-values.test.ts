@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { defineIncludeFile, defineParameter, type IncludeFileOptions, type ParameterOptions } from '../authoring/parameter.js';
+import { defineIncludeFile, defineParameter, type IncludeFileOptions, type ParameterContext, type ParameterOptions } from '../authoring/parameter.js';
 import { envVarName, parseParameterText, resolveParameters, splitList, type FlowParameter } from './parameter-values.js';
 
 function param(name: string, options: ParameterOptions = {}, field = name.replace(/-/g, '_')): FlowParameter {
@@ -163,4 +163,66 @@ test('parseParameterText reports instead of throwing', () => {
   const p = defineParameter('alpha', { default: 1 });
   assert.deepEqual(parseParameterText(p, '2', '--alpha'), { ok: true, value: 2 });
   assert.deepEqual(parseParameterText(p, 'two', '--alpha'), { ok: false, message: "--alpha expects a number; got 'two'." });
+});
+
+test('an int parameter takes whole numbers only', () => {
+  const n = [param('epochs', { type: 'int', default: 3 })];
+  assert.deepEqual(values(n), { epochs: 3 });
+  assert.deepEqual(values(n, { epochs: ['-12'] }), { epochs: -12 });
+  assert.deepEqual(values(n, {}, { CAIRN_RUN_EPOCHS: ' 7 ' }), { epochs: 7 });
+  fails(n, { epochs: ['2.5'] }, {}, "--epochs expects a whole number (int); got '2.5'.");
+  fails(n, { epochs: ['1e3'] }, {}, "--epochs expects a whole number (int); got '1e3'.");
+  fails(n, { epochs: ['99999999999999999999'] }, {}, "--epochs expects a whole number (int); got '99999999999999999999', which is too large to be exact.");
+  fails(n, {}, { CAIRN_RUN_EPOCHS: 'many' }, "CAIRN_RUN_EPOCHS (for --epochs) expects a whole number (int); got 'many'.");
+});
+
+test('a default function is called with the flow, the user, the parameter and the values known so far', () => {
+  const seen: unknown[] = [];
+  const params = [
+    param('out', { default: (ctx: ParameterContext) => (seen.push(ctx), `${ctx.parameters['base']}/${ctx.user}/${ctx.flowName}`) }),
+    param('base', { default: '/data' }),
+    param('epochs', { type: 'int', default: (ctx: ParameterContext) => (ctx.parameters['fast'] ? 1 : 10) }),
+    param('fast', { type: 'boolean', default: false }),
+    param('twice', { type: 'int', default: (ctx: ParameterContext) => (ctx.parameters['epochs'] as number) * 2 }),
+  ];
+  const r = resolveParameters('TrainFlow', params, { given: { fast: ['yes'] }, env: {}, user: 'ada', flowFile: '/x/train.ts' });
+  assert.deepEqual(Object.fromEntries(r.map((x) => [x.param.field, x.value])), { out: '/data/ada/TrainFlow', base: '/data', epochs: 1, fast: true, twice: 2 });
+  assert.deepEqual(r.map((x) => x.param.field), ['out', 'base', 'epochs', 'fast', 'twice'], 'in declaration order');
+  const ctx = seen[0] as { flowName: string; parameterName: string; user: string; flowFile: string; parameters: Record<string, unknown> };
+  assert.deepEqual([ctx.flowName, ctx.parameterName, ctx.user, ctx.flowFile], ['TrainFlow', 'out', 'ada', '/x/train.ts']);
+  assert.deepEqual(ctx.parameters, { base: '/data', fast: true }, 'defaults computed later are not known yet');
+  assert.ok(Object.isFrozen(ctx.parameters));
+  assert.deepEqual(values(params.slice(0, 2), { out: ['/given'] }), { out: '/given', base: '/data' }, 'a given value wins: the function is not called');
+  assert.deepEqual(values([param('tags', { separator: ',', default: () => 'a, b' })]), { tags: ['a', 'b'] });
+});
+
+test('a default function that throws or returns a value of the wrong type is refused, with the fix', () => {
+  fails([param('n', { type: 'int', default: () => 2.5 })], {}, {}, "The default function of --n returned 2.5, which is not a whole number (the type of --n is 'int').");
+  fails(
+    [param('n', { default: (() => 3) as never })],
+    {},
+    {},
+    "The default function of --n returned 3, which is not a string (the type of --n is 'string'). Give the parameter a type (type: 'number', 'int', 'boolean' or 'json'), or return a string.",
+  );
+  fails([param('n', { default: () => { throw new RangeError('no data'); } })], {}, {}, 'The default function of --n threw: RangeError: no data. Fix it, or give --n a value.');
+  fails([param('n', { default: (async () => 'x') as never })], {}, {}, 'The default function of --n returned a Promise; it must return the value itself (default functions run before the run starts, and are not awaited).');
+});
+
+test('an IncludeFile default is relative to the flow file; a given path to the working folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-params-'));
+  try {
+    const flowDir = join(dir, 'flows');
+    mkdirSync(flowDir);
+    writeFileSync(join(flowDir, 'data.csv'), 'next to the flow');
+    writeFileSync(join(dir, 'data.csv'), 'in the working folder');
+    const p = [file('data', { default: 'data.csv' })];
+    const flowFile = join(flowDir, 'train.ts');
+    assert.equal(resolveParameters('F', p, { env: {}, cwd: dir, flowFile })[0]!.value, 'next to the flow');
+    assert.equal(resolveParameters('F', p, { given: { data: ['data.csv'] }, env: {}, cwd: dir, flowFile })[0]!.value, 'in the working folder');
+    assert.throws(() => resolveParameters('F', [file('other', { default: 'other.csv' })], { env: {}, cwd: dir, flowFile }), {
+      message: `The default of --other: cannot read the file other.csv (no such file in ${flowDir}, the flow file's folder). Check the path.`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

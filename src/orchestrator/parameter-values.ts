@@ -1,12 +1,13 @@
 /**
  * A run's parameter values: from `--<name> VALUE` on the command line, else `CAIRN_RUN_<NAME>` in
- * the environment, else the default. Every value is checked before anything runs; all problems are
- * reported together.
+ * the environment, else the default (a default function is called last, with the values known so
+ * far). Every value is checked before anything runs; all problems are reported together.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
-import type { JsonValue, ParameterDefinition } from '../authoring/parameter.js';
+import { currentUser } from '../core/identity.js';
+import { isJsonValue, typeDescription, valueMatches, type JsonValue, type ParameterContext, type ParameterDefinition } from '../authoring/parameter.js';
 
 /** A parameter found on a flow: its definition and the field (artifact name) that holds it. */
 export interface FlowParameter extends ParameterDefinition {
@@ -18,8 +19,12 @@ export interface ResolveOptions {
   given?: Readonly<Record<string, readonly string[]>>;
   /** Where `CAIRN_RUN_<NAME>` is looked up (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** Where relative file paths start (default `process.cwd()`). */
+  /** Where relative paths given on the command line or in the environment start (default `process.cwd()`). */
   cwd?: string;
+  /** The flow file: an `IncludeFile` default path is relative to its folder; default functions see it. */
+  flowFile?: string;
+  /** Who starts the run, for default functions (default: `currentUser(env)`). */
+  user?: string;
   /** The command's own option names, to suggest one for a mistyped option (`--max-wrokers`). */
   commandOptions?: readonly string[];
 }
@@ -58,6 +63,11 @@ export function parseParameterText(p: ParameterDefinition, text: string, label: 
       const n = Number(text);
       return text.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : bad('a number');
     }
+    case 'int': {
+      const n = Number(text);
+      if (/^\s*[+-]?\d+\s*$/.test(text) && Number.isSafeInteger(n)) return { ok: true, value: n };
+      return bad('a whole number (int)', /^\s*[+-]?\d+\s*$/.test(text) ? `, which is too large to be exact` : '');
+    }
     case 'boolean': {
       const t = text.trim().toLowerCase();
       if (TRUE.includes(t)) return { ok: true, value: true };
@@ -73,12 +83,14 @@ export function parseParameterText(p: ParameterDefinition, text: string, label: 
   }
 }
 
-function readIncluded(p: FlowParameter, path: string, from: string, cwd: string): Parsed {
+/** Reads an `IncludeFile`; `folder` says which folder a relative path starts from, for the message. */
+function readIncluded(p: FlowParameter, path: string, from: string, cwd: string, folder?: string): Parsed {
   try {
     const bytes = readFileSync(resolve(cwd, path));
     return { ok: true, value: p.isText ? bytes.toString(p.encoding) : bytes };
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `no such file${folder && !isAbsolute(path) ? ` in ${cwd}, ${folder}` : ''}` : (e as Error).message;
     return { ok: false, message: `${from}: cannot read the file ${path} (${why}). Check the path.` };
   }
 }
@@ -114,8 +126,19 @@ function display(p: FlowParameter, value: unknown, text: string | undefined): Js
   return value === undefined ? null : (value as JsonValue);
 }
 
+/** Where relative paths start: the command line's folder, and the flow file's folder for a default. */
+interface Folders {
+  cwd: string;
+  defaults: string;
+  /** Defaults are relative to the flow file's folder (not the working folder). */
+  flowRelative: boolean;
+}
+
+/** Marks a parameter whose value comes from its default function (computed once the others are known). */
+const COMPUTED = Symbol('computed');
+
 /** The value of one parameter, or the problem with it. */
-function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env: NodeJS.ProcessEnv, cwd: string): ResolvedParameter | string {
+function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env: NodeJS.ProcessEnv, dirs: Folders): ResolvedParameter | string | typeof COMPUTED {
   const envName = envVarName(p.name);
   if (given && given.length > 1) return `--${p.name} was given ${given.length} times; give it once.`;
   let text: string | undefined;
@@ -126,8 +149,11 @@ function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env:
   } else if (env[envName] !== undefined) {
     [text, label, source] = [env[envName]!, `${envName} (for --${p.name})`, 'env'];
   } else if (p.hasDefault) {
-    if (p.kind === 'file') [text, label, source] = [p.default as string, `The default of --${p.name}`, 'default'];
-    else {
+    if (p.computed) return COMPUTED;
+    if (p.kind === 'file') {
+      const parsed = readIncluded(p, p.default as string, `The default of --${p.name}`, dirs.defaults, dirs.flowRelative ? "the flow file's folder" : undefined);
+      return parsed.ok ? { param: p, value: parsed.value, display: p.default as string, source: 'default' } : parsed.message;
+    } else {
       const value = p.separator !== undefined ? splitList(p.default as string, p.separator) : p.default;
       return { param: p, value, display: display(p, value, undefined), source: 'default' };
     }
@@ -137,9 +163,34 @@ function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env:
   } else {
     return { param: p, value: undefined, display: null, source: 'none' };
   }
-  const parsed = p.kind === 'file' ? readIncluded(p, text, label, cwd) : parseParameterText(p, text, label);
+  const parsed = p.kind === 'file' ? readIncluded(p, text, label, dirs.cwd) : parseParameterText(p, text, label);
   if (!parsed.ok) return parsed.message;
   return { param: p, value: parsed.value, display: display(p, parsed.value, text), source };
+}
+
+/** Calls a parameter's default function and checks what it returns. */
+function computeDefault(p: FlowParameter, ctx: ParameterContext): ResolvedParameter | string {
+  let value: unknown;
+  try {
+    value = (p.default as (ctx: ParameterContext) => unknown)(ctx);
+  } catch (e) {
+    return `The default function of --${p.name} threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}. Fix it, or give --${p.name} a value.`;
+  }
+  if (value instanceof Promise) {
+    void value.catch(() => undefined);
+    return `The default function of --${p.name} returned a Promise; it must return the value itself (default functions run before the run starts, and are not awaited).`;
+  }
+  const expects = p.separator !== undefined ? 'a string (split by the separator) or an array of strings' : typeDescription(p.type);
+  const ok = p.separator !== undefined
+    ? typeof value === 'string' || (Array.isArray(value) && value.every((x) => typeof x === 'string'))
+    : value === undefined || valueMatches(p.type, value);
+  if (!ok) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : isJsonValue(value) ? JSON.stringify(value) : String(value);
+    const hint = p.type === 'string' && p.separator === undefined && typeof value !== 'string' ? ` Give the parameter a type (type: 'number', 'int', 'boolean' or 'json'), or return a string.` : '';
+    return `The default function of --${p.name} returned ${shown}, which is not ${expects} (the type of --${p.name} is '${p.type}').${hint}`;
+  }
+  const v = p.separator !== undefined && typeof value === 'string' ? splitList(value, p.separator) : value;
+  return { param: p, value: v, display: display(p, v, undefined), source: 'default' };
 }
 
 /**
@@ -151,15 +202,31 @@ export function resolveParameters(flow: string, params: readonly FlowParameter[]
   const given = options.given ?? {};
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  const dirs: Folders = { cwd, defaults: options.flowFile ? dirname(resolve(cwd, options.flowFile)) : cwd, flowRelative: options.flowFile !== undefined };
   const problems: string[] = [];
   const names = new Set(params.map((p) => p.name));
   for (const option of Object.keys(given)) if (!names.has(option)) problems.push(unknownOption(flow, option, params, options.commandOptions ?? []));
-  const resolved: ResolvedParameter[] = [];
+  const byParam = new Map<FlowParameter, ResolvedParameter>();
+  const computed: FlowParameter[] = [];
   for (const p of params) {
-    const r = resolveOne(p, Object.prototype.hasOwnProperty.call(given, p.name) ? given[p.name] : undefined, env, cwd);
-    if (typeof r === 'string') problems.push(r);
-    else resolved.push(r);
+    const r = resolveOne(p, Object.prototype.hasOwnProperty.call(given, p.name) ? given[p.name] : undefined, env, dirs);
+    if (r === COMPUTED) computed.push(p);
+    else if (typeof r === 'string') problems.push(r);
+    else byParam.set(p, r);
   }
+  if (computed.length > 0 && problems.length === 0) {
+    const known: Record<string, unknown> = Object.fromEntries([...byParam.values()].map((r) => [r.param.field, r.value]));
+    const base = { flowName: flow, user: options.user ?? currentUser(env), flowFile: options.flowFile ? resolve(cwd, options.flowFile) : undefined };
+    for (const p of computed) {
+      const r = computeDefault(p, { ...base, parameterName: p.name, parameters: Object.freeze({ ...known }) });
+      if (typeof r === 'string') problems.push(r);
+      else {
+        byParam.set(p, r);
+        known[p.field] = r.value;
+      }
+    }
+  }
+  const resolved = params.flatMap((p) => byParam.get(p) ?? []);
   if (problems.length === 1) throw new CairnError('INVALID_ARGUMENT', problems[0]!);
   if (problems.length > 1) {
     throw new CairnError('INVALID_ARGUMENT', `The parameters of ${flow} have ${problems.length} problems:\n${problems.map((m) => `  ${m}`).join('\n')}`);

@@ -183,7 +183,7 @@ export async function storeParameters(found: FlowParameters, resolved: readonly 
 export function parameterInputs(options: ResolveOptions = {}): PrepareInputs {
   return async ({ loaded, artifacts }) => {
     const found = discoverParameters(loaded.flowClass);
-    const resolved = resolveParameters(found.flow, found.parameters, options);
+    const resolved = resolveParameters(found.flow, found.parameters, { flowFile: loaded.file, ...options });
     return { parameters: await storeParameters(found, resolved, artifacts) };
   };
 }
@@ -222,6 +222,7 @@ export async function reuseParameters(
 }
 
 function showDefault(p: FlowParameter): string {
+  if (p.computed) return 'computed when the run starts';
   if (p.kind === 'file') return String(p.default);
   return JSON.stringify(p.default);
 }

@@ -173,7 +173,7 @@ describe('lintGraph on arbitrary graphs', () => {
         if (rnd(10) === 0) step.strayNextLocs.push(loc);
         return step;
       });
-      const parsed: ParsedFlow = { flowName: 'G', file: 'g.ts', loc, steps, methods: [] };
+      const parsed: ParsedFlow = { flowName: 'G', file: 'g.ts', loc, steps, methods: [], bases: [], files: ['g.ts'] };
       for (const issue of lintGraph(buildGraph(parsed), parsed)) {
         assert.ok(issue.message.length > 0);
         assert.ok(issue.loc);

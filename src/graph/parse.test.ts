@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFlowSource } from './parse.js';
+import { parseFlow, parseFlowSource } from './parse.js';
 import { isCairnError } from '../errors.js';
 import type { ParsedStep } from './types.js';
 
@@ -216,5 +216,63 @@ export class Child extends Base {
       () => parseFlowSource('class A {\n  @step start( {}\n}', 'bad.ts', 'A'),
       (e: unknown) => isCairnError(e) && e.code === 'INVALID_FLOW' && /^bad\.ts:3:1: .*Unexpected token, expected ","\)/.test(e.message),
     );
+  });
+});
+
+describe('parseFlow across files', () => {
+  /** Files by path; imports resolve by joining the specifier (without extension) to the folder. */
+  function reader(files: Record<string, string>) {
+    return {
+      read: (f: string) => {
+        const text = files[f];
+        if (text === undefined) throw new Error(`no ${f}`);
+        return text;
+      },
+      resolve: (from: string, spec: string) => {
+        if (!spec.startsWith('.')) return undefined;
+        const dir = from.slice(0, from.lastIndexOf('/'));
+        const parts = `${dir}/${spec}`.replace(/\.js$/, '').split('/');
+        const out: string[] = [];
+        for (const p of parts) p === '..' ? out.pop() : p !== '.' && out.push(p);
+        const path = `${out.join('/')}.ts`;
+        return path in files ? path : undefined;
+      },
+    };
+  }
+
+  test('follows named, renamed, default, namespace and re-exported bases, each step keeping its file', () => {
+    const files = {
+      '/p/flow.ts': `import Mid from './lib/mid.js';\nexport class F extends Mid {\n  @step end() {}\n}\n`,
+      '/p/lib/mid.ts': `import * as all from './all';\nexport default class Mid extends all.Root {\n  @step middle() { this.next(this.end); }\n}\n`,
+      '/p/lib/all.ts': `export * from './other';\nexport { Base as Root } from './root';\n`,
+      '/p/lib/other.ts': `export const x = 1;\n`,
+      '/p/lib/root.ts': `import { FlowSpec as FS, step as s } from 'cairnflow';\nexport class Base extends FS {\n  @s start() { this.next(this.middle); }\n}\n`,
+    };
+    const parsed = parseFlow({ file: '/p/flow.ts', className: 'F', reader: reader(files) });
+    assert.deepEqual(parsed.steps.map((s) => [s.name, s.loc.file, s.loc.line]), [
+      ['start', '/p/lib/root.ts', 3],
+      ['middle', '/p/lib/mid.ts', 3],
+      ['end', '/p/flow.ts', 3],
+    ]);
+    assert.deepEqual(parsed.bases.map((b) => b.name), ['Base', 'Mid']);
+    assert.equal(parsed.unreadBase, undefined);
+    assert.deepEqual(new Set(parsed.files), new Set(['/p/flow.ts', '/p/lib/mid.ts', '/p/lib/all.ts',  '/p/lib/root.ts']), 'a name exported by name is found without reading the star exports');
+  });
+
+  test('says why a base cannot be read: a package, an expression, a name nothing declares', () => {
+    const unread = (src: string) => parseFlow({ file: '/p/f.ts', className: 'F', reader: reader({ '/p/f.ts': src }) }).unreadBase;
+    assert.match(unread(`import { Base } from 'some-lib';\nexport class F extends Base {}`)!.why, /package 'some-lib'/);
+    assert.match(unread(`export class F extends mix(FlowSpec) {}`)!.why, /named directly/);
+    assert.deepEqual(unread(`export class F extends Nope {}`)!.loc, { file: '/p/f.ts', line: 1, column: 24 });
+    assert.equal(unread(`import { FlowSpec } from 'cairnflow';\nexport class F extends FlowSpec {}`), undefined);
+  });
+
+  test('stops at a cycle of re-exports instead of looping', () => {
+    const files = {
+      '/p/f.ts': `import { B } from './a';\nexport class F extends B {}\n`,
+      '/p/a.ts': `export { B } from './b';\n`,
+      '/p/b.ts': `export { B } from './a';\n`,
+    };
+    assert.match(parseFlow({ file: '/p/f.ts', className: 'F', reader: reader(files) }).unreadBase!.why, /exports no class B/);
   });
 });

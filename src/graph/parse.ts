@@ -1,20 +1,18 @@
-/** Reads a flow class and its `@step` methods from TypeScript source, before anything runs. */
-import { parse as babelParse } from '@babel/parser';
+/**
+ * Reads a flow class and its `@step` methods from TypeScript source, before anything runs,
+ * following the class's `extends` into base classes declared in the same file or imported from the
+ * flow's other local files.
+ */
 import type * as t from '@babel/types';
 import { CairnError } from '../errors.js';
 import { docBetween } from './doc-comments.js';
 import { isThisNextCall, parseNextCall, unwrapExpression } from './parse-transition.js';
+import { locOf, ModuleGraph, type ClassRef, type SourceModule, type SourceReader } from './modules.js';
 import type { ParsedFlow, ParsedStep, SourceLocation } from './types.js';
 
-type NextCall = t.CallExpression | t.OptionalCallExpression;
+export type { SourceReader } from './modules.js';
 
-interface TopLevelClass {
-  decl: t.ClassDeclaration;
-  /** The top-level statement holding it (the `export` declaration, if any). */
-  statement: t.Statement;
-  /** Where the previous top-level statement ends (doc comments are searched after it). */
-  prevEnd: number;
-}
+type NextCall = t.CallExpression | t.OptionalCallExpression;
 
 interface Ctx {
   source: string;
@@ -24,26 +22,56 @@ interface Ctx {
   aliases: Map<string, string>;
 }
 
+export interface ParseFlowOptions {
+  /** The flow file. */
+  file: string;
+  /** The flow class, declared at the top level of `file`. */
+  className: string;
+  /** Where the text of `file` and of the files it imports comes from. */
+  reader: SourceReader;
+}
+
 /**
- * Parses `source` (the text of `file`) and reads the class named `className`: its doc comment and
- * every method decorated with `@step` (as `step` or `step(...)`, stacked with other decorators in
- * any order). Each step's transition is read from its last statement, which must be
- * `this.next(...)`; other shapes are recorded for lint to report, never thrown.
- *
- * The class must be declared at the top level of the file (exported or not). Steps inherited from
- * a base class declared in the same file are included (the subclass's methods win); steps of a base
- * class imported from another file are not seen.
- *
- * Throws a `CairnError` with code `INVALID_FLOW` if the source does not parse or the class is not
- * in the file.
+ * Parses `source` (the text of `file`) and reads the class named `className`, with base classes
+ * declared in the same file only. See `parseFlow`.
  */
 export function parseFlowSource(source: string, file: string, className: string): ParsedFlow {
-  const ast = parseSource(source, file);
-  const ctx: Ctx = { source, file, comments: ast.comments ?? [], aliases: importAliases(ast.program) };
-  const classes = topLevelClasses(ast.program);
-  const found = classes.get(className);
+  return parseFlow({
+    file,
+    className,
+    reader: {
+      read: (f) => {
+        if (f === file) return source;
+        throw new CairnError('INVALID_FLOW', `Cannot read ${f}.`);
+      },
+      resolve: () => undefined,
+    },
+  });
+}
+
+/**
+ * Reads the flow class `className` of `file`: its doc comment and every method decorated with
+ * `@step` (as `step` or `step(...)`, stacked with other decorators in any order), its own and those
+ * of its base classes: declared in the same file, or imported from another local file (named,
+ * default, renamed, re-exported or namespace imports; `reader.resolve` says where an import
+ * leads). A subclass's method wins over a base class's of the same name. Each step's transition is
+ * read from its last statement, which must be `this.next(...)`; other shapes are recorded for lint
+ * to report, never thrown. Steps keep the file and line they are written at.
+ *
+ * The flow class must be declared at the top level of `file` (exported or not). A base class that
+ * cannot be read (from a package, or written as an expression) ends the chain; `unreadBase` says
+ * which and why.
+ *
+ * Throws a `CairnError` with code `INVALID_FLOW` if a file does not parse or the class is not in
+ * the file.
+ */
+export function parseFlow(options: ParseFlowOptions): ParsedFlow {
+  const { file, className } = options;
+  const graph = new ModuleGraph(options.reader);
+  const entry = graph.module(file);
+  const found = entry.classes.get(className);
   if (found === undefined) {
-    const others = [...classes.keys()];
+    const others = [...entry.classes.keys()];
     throw new CairnError(
       'INVALID_FLOW',
       `No class named ${className} was found at the top level of ${file}` +
@@ -53,51 +81,55 @@ export function parseFlowSource(source: string, file: string, className: string)
     );
   }
 
-  const chain = classChain(found, classes);
-  let steps: Array<ParsedStep & { offset: number }> = [];
-  let methods: string[] = [];
-  for (const cls of chain) {
-    const own = readMembers(cls.decl, ctx);
-    const defined = new Set([...own.steps.map((s) => s.name), ...own.methods]);
-    steps = [...steps.filter((s) => !defined.has(s.name)), ...own.steps];
-    methods = [...methods.filter((m) => !defined.has(m)), ...own.methods];
+  // The chain of classes, the flow class first.
+  const chain: ClassRef[] = [{ module: entry, cls: found }];
+  let unreadBase: ParsedFlow['unreadBase'];
+  for (;;) {
+    const base = graph.baseOf(chain.at(-1)!);
+    if (base.kind === 'root') break;
+    if (base.kind === 'unfollowed') {
+      unreadBase = { cls: chain.at(-1)!.cls.decl.id?.name ?? className, what: base.what, why: base.why, loc: base.loc };
+      break;
+    }
+    if (chain.some((c) => c.cls.decl === base.ref.cls.decl)) break;
+    chain.push(base.ref);
   }
-  steps.sort((a, b) => a.offset - b.offset);
+
+  // Base first; a name defined again in a subclass replaces the base's definition.
+  let steps: Array<ParsedStep & { offset: number; order: [number, number] }> = [];
+  let methods: string[] = [];
+  chain.reverse().forEach((ref, depth) => {
+    const ctx: Ctx = ctxOf(ref.module);
+    const own = readMembers(ref.cls.decl, ctx);
+    const defined = new Set([...own.steps.map((s) => s.name), ...own.methods]);
+    steps = [...steps.filter((s) => !defined.has(s.name)), ...own.steps.map((s) => ({ ...s, order: [depth, s.offset] as [number, number] }))];
+    methods = [...methods.filter((m) => !defined.has(m)), ...own.methods];
+  });
+  steps.sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
 
   const decl = found.decl;
   const id = decl.id ?? decl;
-  return {
+  const parsed: ParsedFlow = {
     flowName: className,
     file,
     loc: locOf(id, file),
-    doc: docBetween(ctx.comments, {
+    doc: docBetween(entry.comments, {
       from: found.prevEnd,
       to: start(id),
       anchorLine: found.statement.loc?.start.line ?? 1,
       skip: (decl.decorators ?? []).map(rangeOf),
     }),
-    steps: steps.map(({ offset: _offset, ...step }) => step),
+    steps: steps.map(({ offset: _offset, order: _order, ...step }) => step),
     methods: [...new Set(methods)],
+    bases: chain.slice(0, -1).map((ref) => ({ name: ref.cls.decl.id?.name ?? '', loc: locOf(ref.cls.decl.id ?? ref.cls.decl, ref.module.file) })),
+    files: graph.files,
   };
+  if (unreadBase) parsed.unreadBase = unreadBase;
+  return parsed;
 }
 
-function parseSource(source: string, file: string): t.File {
-  try {
-    return babelParse(source, {
-      sourceType: 'module',
-      sourceFilename: file,
-      plugins: ['typescript', ['decorators', { allowCallParenthesized: true }]],
-    });
-  } catch (e) {
-    const pos = (e as { loc?: { line?: number; column?: number } }).loc;
-    const where = pos?.line !== undefined ? `${file}:${pos.line}:${(pos.column ?? 0) + 1}` : file;
-    const reason = (e instanceof Error ? e.message : String(e)).replace(/ \(\d+:\d+\)$/, '');
-    throw new CairnError(
-      'INVALID_FLOW',
-      `${where}: the flow file could not be parsed as TypeScript (${reason}). Fix the syntax error and try again.`,
-      { cause: e },
-    );
-  }
+function ctxOf(mod: SourceModule): Ctx {
+  return { source: mod.source, file: mod.file, comments: mod.comments, aliases: mod.aliases };
 }
 
 function start(node: t.Node | t.Comment): number {
@@ -112,60 +144,10 @@ function rangeOf(node: t.Node): [number, number] {
   return [start(node), end(node)];
 }
 
-function locOf(node: t.Node, file: string): SourceLocation {
-  const pos = node.loc?.start;
-  return { file, line: pos?.line ?? 1, column: (pos?.column ?? 0) + 1 };
-}
-
 /** The offset just after the line on which `offset` lies (so same-line trailing comments are skipped). */
 function nextLineStart(source: string, offset: number): number {
   const nl = source.indexOf('\n', offset);
   return nl === -1 ? source.length : nl + 1;
-}
-
-function importAliases(program: t.Program): Map<string, string> {
-  const aliases = new Map<string, string>();
-  for (const stmt of program.body) {
-    if (stmt.type !== 'ImportDeclaration') continue;
-    for (const spec of stmt.specifiers) {
-      if (spec.type !== 'ImportSpecifier') continue;
-      const imported = spec.imported.type === 'Identifier' ? spec.imported.name : spec.imported.value;
-      if (imported !== spec.local.name) aliases.set(spec.local.name, imported);
-    }
-  }
-  return aliases;
-}
-
-function topLevelClasses(program: t.Program): Map<string, TopLevelClass> {
-  const classes = new Map<string, TopLevelClass>();
-  let prevEnd = 0;
-  for (const stmt of program.body) {
-    let decl: t.Node | null | undefined = stmt;
-    if (stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration') {
-      decl = stmt.declaration;
-    }
-    if (decl?.type === 'ClassDeclaration' && decl.id) {
-      classes.set(decl.id.name, { decl, statement: stmt, prevEnd });
-    }
-    prevEnd = end(stmt);
-  }
-  return classes;
-}
-
-/** The class and its same-file base classes, base first. */
-function classChain(cls: TopLevelClass, classes: Map<string, TopLevelClass>): TopLevelClass[] {
-  const chain: TopLevelClass[] = [cls];
-  const seen = new Set<t.ClassDeclaration>([cls.decl]);
-  let cur = cls;
-  for (;;) {
-    const sup = cur.decl.superClass ? unwrapExpression(cur.decl.superClass) : undefined;
-    const base = sup?.type === 'Identifier' ? classes.get(sup.name) : undefined;
-    if (base === undefined || seen.has(base.decl)) break;
-    seen.add(base.decl);
-    chain.unshift(base);
-    cur = base;
-  }
-  return chain;
 }
 
 function decoratorName(deco: t.Decorator, ctx: Ctx): string {

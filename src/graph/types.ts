@@ -119,10 +119,17 @@ export interface ParsedFlow {
   loc: SourceLocation;
   doc?: string;
   /**
-   * Steps in source order, including steps inherited from base classes declared in the same file.
-   * A name defined twice in one class appears twice (the later definition wins, as in JavaScript).
+   * Steps in source order, base classes' first, including steps inherited from base classes in the
+   * same file or in other local files (each step keeps its own file in `loc`). A name defined
+   * twice in one class appears twice (the later definition wins, as in JavaScript).
    */
   steps: ParsedStep[];
   /** Names of the class's other (non-step) methods, for lint hints. */
   methods: string[];
+  /** The base classes whose steps were read, the farthest first (empty when the class extends FlowSpec). */
+  bases: Array<{ name: string; loc: SourceLocation }>;
+  /** Every source file that was read. */
+  files: string[];
+  /** A base class that could not be read (its steps are unknown): the class whose `extends` it is, how it is written, and why. */
+  unreadBase?: { cls: string; what: string; why: string; loc: SourceLocation };
 }

@@ -3,12 +3,14 @@
  * worker, local or remote, runs exactly the code that was launched. Packages stay imports, and
  * cairn itself becomes a placeholder that each machine links to its own copy.
  */
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { CairnError } from '../errors.js';
 import { CAIRN_PLACEHOLDER } from '../core/code-package.js';
+import { rewriteImportMeta } from './import-meta.js';
 
 // Loaded with require: importing a CommonJS package from ESM makes Node scan its source for names.
 const require = createRequire(import.meta.url);
@@ -20,10 +22,26 @@ const cairnImports: Plugin = {
   },
 };
 
+/** `import.meta` in each local source file describes that file, not the compiled package. */
+const sourceImportMeta: Plugin = {
+  name: 'cairn-import-meta',
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const contents = rewriteImportMeta(text, args.path);
+      if (contents === undefined) return undefined;
+      const ext = /\.([cm]?)([jt]sx?)$/.exec(args.path)![2] as 'js' | 'jsx' | 'ts' | 'tsx';
+      return { contents, loader: ext };
+    });
+  },
+};
+
 export interface CompiledFlow {
   code: string;
   /** Absolute paths of the source files the package was compiled from. */
   inputs: string[];
+  /** For each input, how its imports of other inputs resolved: specifier as written → absolute path. */
+  imports: Map<string, Map<string, string>>;
 }
 
 export async function compileFlow(file: string): Promise<CompiledFlow> {
@@ -47,12 +65,19 @@ export async function compileFlow(file: string): Promise<CompiledFlow> {
       logLevel: 'silent',
       metafile: true,
       absWorkingDir: dirname(file),
-      plugins: [cairnImports],
+      plugins: [cairnImports, sourceImportMeta],
       // Standard decorators whatever the project's tsconfig says: legacy ones would break @step.
       tsconfigRaw: { compilerOptions: { experimentalDecorators: false, useDefineForClassFields: true } },
     });
-    const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(dirname(file), p));
-    return { code: result.outputFiles[0]!.text, inputs };
+    const base = dirname(file);
+    const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(base, p));
+    const imports = new Map<string, Map<string, string>>();
+    for (const [p, input] of Object.entries(result.metafile.inputs)) {
+      const resolved = new Map<string, string>();
+      for (const imp of input.imports) if (!imp.external && imp.original !== undefined) resolved.set(imp.original, resolve(base, imp.path));
+      imports.set(resolve(base, p), resolved);
+    }
+    return { code: result.outputFiles[0]!.text, inputs, imports };
   } catch (e) {
     const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> }).errors;
     const detail = errors?.length

@@ -9,7 +9,8 @@ import { CairnError } from '../errors.js';
 import { codeDirFor, codeFileName, materializeCodePackage } from '../core/code-package.js';
 import { declaredFlows, type FlowSpec } from '../authoring/flow-spec.js';
 import { decoratedMethodsOf } from '../authoring/metadata.js';
-import type { FlowGraph, LintIssue } from '../graph/types.js';
+import type { FlowGraph, LintIssue, ParsedFlow } from '../graph/types.js';
+import type { SourceReader } from '../graph/modules.js';
 import { sha1Hex } from '../storage/hash.js';
 import { compileFlow } from './code-package.js';
 import { readFlowCache, stampInputs, writeFlowCache } from './flow-cache.js';
@@ -51,7 +52,8 @@ async function importFlowClass(file: string, url: string): Promise<typeof FlowSp
     const err = e as Error;
     throw new CairnError('INVALID_FLOW', `Loading ${file} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`, { cause: e });
   }
-  const declared = declaredFlows.get(url);
+  // `main(import.meta)` names the flow's source file (see import-meta.ts); older packages, the package.
+  const declared = declaredFlows.get(pathToFileURL(file).href) ?? declaredFlows.get(url);
   const classes = flowClassesIn(exports).filter((c) => c === declared || Object.values(exports).includes(c));
   if (classes.length === 0) {
     throw new CairnError(
@@ -74,7 +76,7 @@ async function importFlowClass(file: string, url: string): Promise<typeof FlowSp
  * `@catchError` where it cannot work (a foreach or a switch must choose where to go; a failure
  * gives it nothing to choose with).
  */
-function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string): LintIssue[] {
+function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, parsed: ParsedFlow): LintIssue[] {
   const issues: LintIssue[] = [];
   for (const [name, decoration] of decoratedMethodsOf(flowClass)) {
     const node = graph.steps.get(name);
@@ -87,9 +89,14 @@ function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string):
         message: `Method *${name}* has ${names.join(', ')} but is not a step, so ${names.length > 1 ? 'they do' : 'it does'} nothing. Add @step to it, or remove ${names.join(', ')}.`,
       });
     } else if (!node) {
+      const unread = parsed.unreadBase;
       issues.push({
         step: name,
-        message: `Step *${name}* is marked @step at run time but was not found in ${file}. Declare the flow's steps in the flow class in this file.`,
+        ...(unread ? { loc: unread.loc } : {}),
+        message: unread
+          ? `Step *${name}* is marked @step at run time but its source was not found: ${unread.cls} extends ${unread.what}, which cairn cannot read (${unread.why}). ` +
+            "Declare the steps in the flow class, or in a base class in one of the flow's own files that it extends by name."
+          : `Step *${name}* is marked @step at run time but was not found in ${parsed.file}. Declare the flow's steps in the flow class in this file.`,
       });
     } else if ('catchError' in decoration.decorators && (node.type === 'foreach' || node.type === 'switch')) {
       issues.push({
@@ -100,6 +107,19 @@ function crossCheck(flowClass: typeof FlowSpec, graph: FlowGraph, file: string):
     }
   }
   return issues;
+}
+
+const SOURCE_FILE = /\.[cm]?[jt]sx?$/;
+
+/** The flow's source files as the compiler saw them: their text, and where their imports led. */
+function sourceReader(file: string, source: string, imports: Map<string, Map<string, string>>): SourceReader {
+  return {
+    read: (f) => (f === file ? source : readSource(f)),
+    resolve: (from, specifier) => {
+      const target = imports.get(from)?.get(specifier);
+      return target !== undefined && SOURCE_FILE.test(target) ? target : undefined;
+    },
+  };
 }
 
 export async function loadFlow(fileArg: string, options: LoadOptions): Promise<LoadedFlow> {
@@ -115,14 +135,14 @@ export async function loadFlow(fileArg: string, options: LoadOptions): Promise<L
   }
   const source = readSource(file);
   const startedAt = Date.now();
-  const { code, inputs } = await compileFlow(file);
+  const { code, inputs, imports } = await compileFlow(file);
   const codeSha = sha1Hex(Buffer.from(code));
   const url = materializeCodePackage(code, codeSha, options.codeDir);
   const flowClass = options.flowClass ?? (await importFlowClass(file, url));
-  const { buildGraph, lintGraph, parseFlowSource } = await import('../graph/index.js');
-  const parsed = parseFlowSource(source, file, flowClass.name);
+  const { buildGraph, lintGraph, parseFlow } = await import('../graph/index.js');
+  const parsed = parseFlow({ file, className: flowClass.name, reader: sourceReader(file, source, imports) });
   const graph = buildGraph(parsed);
-  const issues = [...lintGraph(graph, parsed), ...crossCheck(flowClass, graph, file)];
+  const issues = [...lintGraph(graph, parsed), ...crossCheck(flowClass, graph, parsed)];
   const stamps = stampInputs(inputs);
   if (options.cacheDir && stamps && stamps.every((s) => s.mtimeMs < startedAt - 1)) {
     writeFlowCache(options.cacheDir, file, stamps, { className: flowClass.name, codeSha, graph, issues });

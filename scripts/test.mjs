@@ -11,11 +11,11 @@ function* walk(dir) {
     if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) yield* walk(p);
-    else if (e.name.endsWith('.test.ts')) yield p;
+    else if (/\.test\.(ts|mjs)$/.test(e.name)) yield p;
   }
 }
 const filters = process.argv.slice(2);
-const files = [...walk(join(root, 'src')), ...walk(join(root, 'test'))]
+const files = [...walk(join(root, 'src')), ...walk(join(root, 'scripts')), ...walk(join(root, 'test'))]
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();

@@ -2,6 +2,14 @@
  * cairn's public API. Importing it first installs the decorator-metadata polyfill Node 20 needs.
  */
 import './authoring/metadata.js';
+import { registerFlowLauncher } from './authoring/flow-spec.js';
+
+// `MyFlow.main(import.meta)` runs the command line when the flow file is the program. The CLI is
+// above the authoring layer, so the entry registers it, loaded only when it is used.
+registerFlowLauncher(async (argv, context) => {
+  const { main } = await import('./cli/main.js');
+  await main(argv, context);
+});
 
 export { FlowSpec, type FlowClass } from './authoring/flow-spec.js';
 export { step } from './authoring/step.js';

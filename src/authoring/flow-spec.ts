@@ -8,6 +8,19 @@ type StepRef = (...args: never[]) => unknown;
 /** Flow classes whose module called `main(import.meta)`, by module URL. */
 export const declaredFlows = new Map<string, typeof FlowSpec>();
 
+/** Runs the command line for a flow file that is the program (`npx tsx flow.ts run`). */
+export type FlowLauncher = (argv: string[], context: { flowFile: string; flowClass: typeof FlowSpec }) => Promise<void>;
+
+let launcher: FlowLauncher | undefined;
+
+/**
+ * Called by the package entry (`src/index.ts`), which sits above the command line: authoring never
+ * imports the CLI, and `FlowSpec.main` reaches it through this.
+ */
+export function registerFlowLauncher(launch: FlowLauncher): void {
+  launcher = launch;
+}
+
 function invalidNext(step: string | undefined, why: string): CairnError {
   return new CairnError(
     'INVALID_TRANSITION',
@@ -100,8 +113,14 @@ export abstract class FlowSpec {
       return;
     }
     if (file !== entry) return;
-    const flow = this;
-    void import('../cli/main.js').then(({ main }) => main(process.argv.slice(2), { flowFile: file, flowClass: flow }));
+    if (!launcher) {
+      throw new CairnError(
+        'INVALID_FLOW',
+        `${this.name}.main(import.meta) cannot start the command line: FlowSpec was not loaded through the 'cairnflow' package entry. ` +
+          "Import FlowSpec from 'cairnflow' in the flow file, or run the flow with `npx cairn run <flow.ts>`.",
+      );
+    }
+    void launcher(process.argv.slice(2), { flowFile: file, flowClass: this });
   }
 }
 

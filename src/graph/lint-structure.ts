@@ -1,6 +1,6 @@
 /** Lint checks on the shape of the graph: loops, orphans, split/join balance, empty branches. */
 import { ExpansionBudget } from './graph.js';
-import type { LintContext } from './lint.js';
+import type { LintContext } from './lint-context.js';
 import type { StepNode } from './types.js';
 
 const SWITCH_HINT = 'this.next({ key: this.step, ... }, { condition: \'artifact\' })';

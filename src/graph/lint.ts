@@ -6,6 +6,7 @@
  */
 import { END_STEP, reachableSteps, START_STEP } from './graph.js';
 import { checkAmbiguousJoins, checkEmptySplits, checkForAcyclicity, checkForOrphans, checkSplitJoinBalance } from './lint-structure.js';
+import type { LintContext } from './lint-context.js';
 import type { FlowGraph, LintIssue, ParsedFlow, SourceLocation, StepNode } from './types.js';
 
 /** Step names that collide with Metaflow's reserved words or with members of cairn's FlowSpec. */
@@ -29,15 +30,6 @@ const VALID_FORMS = [
   '',
   'For switch statements, keys must be identifiers, string literals or numbers, not variables or computed keys.',
 ].join('\n');
-
-/** Shared state of one lint pass. */
-export interface LintContext {
-  graph: FlowGraph;
-  parsed: ParsedFlow | undefined;
-  issues: LintIssue[];
-  reachable: Set<string>;
-  report(node: StepNode | undefined, message: string, loc?: SourceLocation): void;
-}
 
 /** `file:line:column: message` (or just the message when the issue has no location). */
 export function formatLintIssue(issue: LintIssue): string {

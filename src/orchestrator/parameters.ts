@@ -12,7 +12,7 @@ import { parameterDefinitionOf } from '../authoring/parameter.js';
 import { encodeArtifact, type EncodedArtifact } from '../storage/codec.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
 import type { LoadedFlow } from './load-flow.js';
-import type { PrepareInputs, RunInputs } from './run.js';
+import type { PrepareInputs, RunInputs } from './run-inputs.js';
 import { envVarName, resolveParameters, type FlowParameter, type ResolveOptions, type ResolvedParameter } from './parameter-values.js';
 
 export { envVarName, resolveParameters, type FlowParameter, type ResolveOptions, type ResolvedParameter } from './parameter-values.js';

@@ -21,7 +21,8 @@ import { Heartbeat } from './heartbeat.js';
 import { checkRunIdFile, writeRunIdFile } from './run-id-file.js';
 import type { RunReporter, RunSummary } from './reporter.js';
 import { chooseReporter } from './progress-reporter.js';
-import { RunExecution, userFrames, type CloneSource } from './run-execution.js';
+import { RunExecution, userFrames } from './run-execution.js';
+import type { PrepareInputs } from './run-inputs.js';
 import { parameterInputs, parameterProblems } from './parameters.js';
 import { VERSION } from '../version.js';
 
@@ -45,17 +46,7 @@ export interface RunOptions {
 
 export type RunResult = RunSummary;
 
-/** What a run starts from besides the flow: its parameters, and for resume the origin to clone. */
-export interface RunInputs {
-  parameters: { artifacts: Record<string, ArtifactInfo>; names: string[]; values: Record<string, unknown> };
-  clones?: CloneSource;
-}
-
-/**
- * Prepares the inputs of a run once the flow is loaded and the stores are open; without one, a run
- * resolves its parameters from the environment and their defaults (`parameterInputs()`).
- */
-export type PrepareInputs = (ctx: { loaded: LoadedFlow; artifacts: ArtifactStore; metadata: MetadataStore; reporter: RunReporter }) => Promise<RunInputs>;
+export type { RunInputs, PrepareInputs } from './run-inputs.js';
 
 function checkLimits(options: RunOptions): { maxWorkers: number; maxNumSplits: number } {
   const maxWorkers = options.maxWorkers ?? 16;

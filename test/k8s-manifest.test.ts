@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './helpers.js';
 import { parseArgs } from '../src/cli/args.js';
-import { command as worker } from '../src/cli/commands/worker.js';
+import worker from '../src/cli/commands/worker.js';
 
 interface EnvVar {
   name: string;

@@ -1,20 +1,22 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CairnError } from '../errors.js';
-import { formatHelp, parseArgs, selectSubcommand, usageError, type CommandSpec } from './args.js';
+import { formatHelp, parseArgs, selectSubcommand, usageError } from './args.js';
+import { defineCommand, type CommandSpec } from './command.js';
 
-const run: CommandSpec = {
+const run = {
   name: 'run',
   summary: 'Validate the flow, then run it.',
   usage: 'cairn run <flow.ts> [options]',
-  options: [
-    { name: 'run-id-file', kind: 'string', metavar: 'FILE', help: 'write the run id to FILE' },
-    { name: 'tag', kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
-    { name: 'max-workers', kind: 'int', metavar: 'N', help: 'run at most N tasks at once' },
-    { name: 'retries', kind: 'int', help: 'retry count' },
-    { name: 'quiet', kind: 'flag', help: 'print less' },
-  ],
-};
+  options: {
+    'run-id-file': { kind: 'string', metavar: 'FILE', help: 'write the run id to FILE' },
+    tag: { kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
+    'max-workers': { kind: 'int', metavar: 'N', help: 'run at most N tasks at once' },
+    retries: { kind: 'int', help: 'retry count' },
+    quiet: { kind: 'flag', help: 'print less' },
+    splits: { kind: 'int', repeat: true, help: 'split sizes' },
+  },
+} as const satisfies CommandSpec;
 
 function usage(pattern: RegExp) {
   return (e: unknown): boolean => {
@@ -73,6 +75,24 @@ describe('parseArgs', () => {
     assert.throws(() => parseArgs(run, ['--nope=1']), usage(/^Unknown option --nope for `run`/));
   });
 
+  test('does not take the names of Object.prototype for options', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assert.throws(() => parseArgs(run, [`--${name}`, 'x']), usage(new RegExp(`^Unknown option --${name} for \`run\``)), name);
+    }
+  });
+
+  test('collects undeclared options of a command that accepts them, whatever their names', () => {
+    const flow = { ...run, extraOptions: true };
+    const args = parseArgs(flow, ['--alpha', '1', '--__proto__', 'x', '--alpha=2', '--constructor', 'y']);
+    assert.deepEqual(Object.keys(args.extra), ['alpha', '__proto__', 'constructor']);
+    assert.deepEqual(args.extra['alpha'], ['1', '2']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(args.extra, '__proto__')?.value, ['x']);
+  });
+
+  test('collects a repeatable int option into a list of numbers', () => {
+    assert.deepEqual(parseArgs(run, ['--splits', '2', '--splits=3']).options.splits, [2, 3]);
+  });
+
   test('refuses a value given to a flag, rather than ignoring it', () => {
     assert.throws(() => parseArgs(run, ['--quiet=false']), usage(/^Option --quiet takes no value; write --quiet alone\.$/));
   });
@@ -116,7 +136,7 @@ describe('formatHelp', () => {
   });
 
   test('leaves out the options section for a command without options', () => {
-    assert.equal(formatHelp({ name: 'check', summary: 'Check it.', usage: 'cairn check <flow.ts>', options: [] }), 'Usage: cairn check <flow.ts>\n\nCheck it.');
+    assert.equal(formatHelp({ name: 'check', summary: 'Check it.', usage: 'cairn check <flow.ts>', options: {} }), 'Usage: cairn check <flow.ts>\n\nCheck it.');
   });
 });
 
@@ -128,31 +148,52 @@ test('usageError makes an INVALID_ARGUMENT error with the message given', () => 
 });
 
 describe('selectSubcommand', () => {
-  const tag: CommandSpec = {
+  const ran: string[] = [];
+  const tag = defineCommand({
     name: 'tag',
     summary: 'Change tags.',
     usage: 'cairn tag <add|list> <flow.ts> [options]',
-    options: [],
     subcommands: [
-      { name: 'add', summary: 'Add tags.', usage: 'cairn tag add <flow.ts> --run-id ID TAG [TAG ...]', options: [{ name: 'run-id', kind: 'string', help: 'the run' }], positionals: Infinity },
-      { name: 'list', summary: 'List tags.', usage: 'cairn tag list <flow.ts>', options: [{ name: 'all', kind: 'flag', help: 'every user' }] },
+      defineCommand({
+        name: 'add',
+        summary: 'Add tags.',
+        usage: 'cairn tag add <flow.ts> --run-id ID TAG [TAG ...]',
+        options: { 'run-id': { kind: 'string', help: 'the run' } },
+        positionals: Infinity,
+        async run(args) {
+          ran.push(`add ${args.options['run-id']}`);
+          return 0;
+        },
+      }),
+      defineCommand({
+        name: 'list',
+        summary: 'List tags.',
+        usage: 'cairn tag list <flow.ts>',
+        options: { all: { kind: 'flag', help: 'every user' } },
+        async run() {
+          ran.push('list');
+          return 0;
+        },
+      }),
     ],
-  };
+  });
 
-  test('takes the first argument as the subcommand, with its own options', () => {
-    const { spec, subcommand, argv } = selectSubcommand(tag, ['add', 'flow.ts', '--run-id', '7', 'a', 'b']);
-    assert.equal(subcommand, 'add');
-    assert.equal(spec.name, 'tag add');
-    const args = parseArgs(spec, argv);
+  test('takes the first argument as the subcommand, with its own options and run', async () => {
+    const { command, argv } = selectSubcommand(tag, ['add', 'flow.ts', '--run-id', '7', 'a', 'b']);
+    assert.equal(command.name, 'tag add');
+    assert.ok(!('subcommands' in command));
+    const args = parseArgs(command, argv);
     assert.deepEqual(args.positionals, ['flow.ts', 'a', 'b']);
     assert.equal(args.options['run-id'], '7');
-    assert.throws(() => parseArgs(spec, ['--all']), usage(/^Unknown option --all for `tag add`\. Run `cairn tag add --help`/));
+    assert.throws(() => parseArgs(command, ['--all']), usage(/^Unknown option --all for `tag add`\. Run `cairn tag add --help`/));
+    await command.run(args, { file: 'flow.ts' });
+    assert.deepEqual(ran, ['add 7']);
   });
 
   test('returns a command without subcommands as it is', () => {
-    const r = selectSubcommand(run, ['flow.ts', '--quiet']);
-    assert.equal(r.spec, run);
-    assert.equal(r.subcommand, undefined);
+    const plain = defineCommand({ ...run, run: async () => 0 });
+    const r = selectSubcommand(plain, ['flow.ts', '--quiet']);
+    assert.equal(r.command, plain);
     assert.deepEqual(r.argv, ['flow.ts', '--quiet']);
   });
 
@@ -163,9 +204,8 @@ describe('selectSubcommand', () => {
   });
 
   test('--help before the subcommand is the help of the command, which lists its subcommands', () => {
-    const { spec, argv } = selectSubcommand(tag, ['--help']);
-    assert.equal(spec, tag);
-    assert.equal(parseArgs(spec, argv).help, true);
+    const { command } = selectSubcommand(tag, ['--help']);
+    assert.equal(command, tag);
     const help = formatHelp(tag);
     assert.match(help, /^Subcommands:$/m);
     assert.match(help, /^ {2}add +Add tags\.$/m);

@@ -3,62 +3,28 @@
  * that names the option and points to `--help`.
  */
 import { CairnError } from '../errors.js';
+import { isGroup, type AnyCommand, type Command, type CommandSpec, type GroupCommandDef, type OptionDefs, type ParsedArgs } from './command.js';
 
-export interface OptionSpec {
-  name: string;
-  /** `string` and `int` take a value; `flag` does not. */
-  kind: 'string' | 'int' | 'flag';
-  repeat?: boolean;
-  help: string;
-  metavar?: string;
-}
-
-export interface CommandSpec {
-  name: string;
-  summary: string;
-  usage: string;
-  options: OptionSpec[];
-  /** How many positional arguments follow the flow file (max). */
-  positionals?: number;
-  /**
-   * Options not in `options` are collected in `extra` (name → values given) instead of failing,
-   * for the command to check once it knows more (a flow's parameters).
-   */
-  extraOptions?: boolean;
-  /** Words that choose what the command does (`tag add`), each with its own options and usage. */
-  subcommands?: SubcommandSpec[];
-}
-
-/** One subcommand: `name` is its word; `usage` shows the whole command line. */
-export type SubcommandSpec = Omit<CommandSpec, 'subcommands'>;
-
-export interface ParsedArgs {
-  options: Record<string, string | number | boolean | string[] | undefined>;
-  positionals: string[];
-  help: boolean;
-  /** Options the command does not declare, when it accepts them (`extraOptions`). */
-  extra: Record<string, string[]>;
-  /** The subcommand chosen, for a command that has subcommands. */
-  subcommand?: string;
-}
+export type { CommandSpec, OptionDef, OptionDefs, ParsedArgs } from './command.js';
 
 export function usageError(message: string): CairnError {
   return new CairnError('INVALID_ARGUMENT', message);
 }
 
 /**
- * For a command with subcommands, the one its first argument names, as a spec of its own (called
+ * For a command with subcommands, the one its first argument names, as a command of its own (called
  * `tag add` in messages), and the arguments after the word. `--help` before the word asks for the
- * command's own help. A command without subcommands is returned as it is.
+ * command's own help, and gives the command itself back. A command without subcommands is returned
+ * as it is.
  */
 export function selectSubcommand(
-  command: CommandSpec,
+  command: AnyCommand,
   argv: readonly string[],
-): { spec: CommandSpec; subcommand?: string; argv: readonly string[] } {
+): { command: Command | GroupCommandDef; argv: readonly string[] } {
+  if (!isGroup(command)) return { command, argv };
   const subs = command.subcommands;
-  if (!subs?.length) return { spec: command, argv };
   const [word, ...rest] = argv;
-  if (word === '--help' || word === '-h') return { spec: command, argv };
+  if (word === '--help' || word === '-h') return { command, argv };
   const names = subs.map((s) => s.name);
   const list = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
   if (word === undefined || word.startsWith('-')) {
@@ -66,12 +32,18 @@ export function selectSubcommand(
   }
   const sub = subs.find((s) => s.name === word);
   if (!sub) throw usageError(`Unknown subcommand ${JSON.stringify(word)} for \`${command.name}\`. The subcommands are: ${names.join(', ')}.`);
-  return { spec: { ...sub, name: `${command.name} ${sub.name}` }, subcommand: sub.name, argv: rest };
+  return { command: { ...sub, name: `${command.name} ${sub.name}` }, argv: rest };
 }
 
-export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
-  const options: ParsedArgs['options'] = {};
-  const extra: ParsedArgs['extra'] = {};
+/** The declaration of a command's option, if it has one by that name. */
+function optionOf(options: OptionDefs, name: string) {
+  return Object.hasOwn(options, name) ? options[name] : undefined;
+}
+
+/** Parses a command line against a command's options; the values are typed from their declarations. */
+export function parseArgs<O extends OptionDefs>(command: CommandSpec<O>, argv: readonly string[]): ParsedArgs<O> {
+  const options: Record<string, string | number | true | Array<string | number>> = {};
+  const extra = new Map<string, string[]>();
   const positionals: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -86,11 +58,11 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const spec = command.options.find((o) => o.name === name);
+    const spec = optionOf(command.options, name);
     if (!spec && command.extraOptions) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? argv[++i]! : undefined;
       if (value === undefined) throw usageError(`Option --${name} needs a value.`);
-      (extra[name] ??= []).push(value);
+      extra.set(name, [...(extra.get(name) ?? []), value]);
       continue;
     }
     if (!spec) {
@@ -105,25 +77,28 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
     if (value === undefined) throw usageError(`Option --${name} needs a value (${spec.metavar ?? spec.kind}).`);
     let parsed: string | number = value;
     if (spec.kind === 'int') {
-      parsed = Number(value);
       if (!/^-?\d+$/.test(value)) throw usageError(`Option --${name} takes a whole number; got ${JSON.stringify(value)}.`);
+      parsed = Number(value);
     }
-    if (spec.repeat) options[name] = [...((options[name] as string[] | undefined) ?? []), String(parsed)];
+    if (spec.repeat) options[name] = [...((options[name] as Array<string | number> | undefined) ?? []), parsed];
     else options[name] = parsed;
   }
-  return { options, positionals, help, extra };
+  // fromEntries makes own properties, also for a name like __proto__.
+  return { options: options as ParsedArgs<O>['options'], positionals, help, extra: Object.fromEntries(extra) };
 }
 
-export function formatHelp(command: CommandSpec): string {
+/** The text of `cairn <command> --help`: usage, summary, options (or subcommands). */
+export function formatHelp(command: CommandSpec | GroupCommandDef): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary];
-  if (command.options.length) {
+  const options = isGroup(command) ? [] : Object.entries(command.options);
+  if (options.length) {
     lines.push('', 'Options:');
-    for (const o of command.options) {
-      const left = `  --${o.name}${o.kind === 'flag' ? '' : ` ${o.metavar ?? o.kind.toUpperCase()}`}`;
+    for (const [name, o] of options) {
+      const left = `  --${name}${o.kind === 'flag' ? '' : ` ${o.metavar ?? o.kind.toUpperCase()}`}`;
       lines.push(`${left.padEnd(28)} ${o.help}${o.repeat ? ' (repeatable)' : ''}`);
     }
   }
-  if (command.subcommands?.length) {
+  if (isGroup(command)) {
     lines.push('', 'Subcommands:');
     for (const s of command.subcommands) lines.push(`  ${s.name.padEnd(10)} ${s.summary}`);
     lines.push('', `Run \`cairn ${command.name} <subcommand> --help\` for the options of a subcommand.`);

@@ -5,7 +5,8 @@
 import { isCairnError } from '../errors.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
 import { formatHelp, parseArgs, selectSubcommand, usageError } from './args.js';
-import { commands } from './registry.js';
+import { isGroup } from './command.js';
+import { commandNames, loadCommand, loadCommands } from './registry.js';
 import { VERSION } from '../version.js';
 
 export interface CliContext {
@@ -19,7 +20,8 @@ function sentence(usage: string): string {
   return usage.endsWith('.') ? usage : `${usage}.`;
 }
 
-function topHelp(): string {
+async function topHelp(): Promise<string> {
+  const commands = await loadCommands();
   return [
     `cairn ${VERSION}: flows of steps whose state becomes versioned artifacts.`,
     '',
@@ -36,36 +38,42 @@ function topHelp(): string {
 async function dispatch(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(topHelp());
+    console.log(await topHelp());
     return name ? 0 : 2;
   }
   if (name === '--version' || name === 'version') {
     console.log(VERSION);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) throw usageError(`Unknown command ${JSON.stringify(name)}. The commands are: ${commands.map((c) => c.name).join(', ')}.`);
-  const { spec, subcommand, argv: own } = selectSubcommand(command, rest);
-  const args = parseArgs(spec, own);
-  if (subcommand) args.subcommand = subcommand;
+  const found = await loadCommand(name);
+  if (!found) throw usageError(`Unknown command ${JSON.stringify(name)}. The commands are: ${commandNames.join(', ')}.`);
+  const { command, argv: own } = selectSubcommand(found, rest);
+  if (isGroup(command)) {
+    // Only `--help` before the subcommand's word gets here.
+    console.log(formatHelp(command));
+    return 0;
+  }
+  const args = parseArgs(command, own);
   if (command.flowless) {
-    if (args.help) console.log(formatHelp(spec));
-    else if (args.positionals.length > (spec.positionals ?? 0)) throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[spec.positionals ?? 0])} for \`${spec.name}\`. Usage: ${sentence(spec.usage)}`);
+    if (args.help) console.log(formatHelp(command));
+    else if (args.positionals.length > (command.positionals ?? 0)) {
+      throw usageError(`Unexpected argument ${JSON.stringify(args.positionals[command.positionals ?? 0])} for \`${command.name}\`. Usage: ${sentence(command.usage)}`);
+    }
     return args.help ? 0 : command.run(args);
   }
   if (args.help) {
     const flowFile = ctx.flowFile ?? args.positionals[0];
     const flow = flowFile && command.helpFor ? await command.helpFor({ file: flowFile, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) }) : '';
-    console.log(flow ? `${formatHelp(spec)}\n\n${flow}` : formatHelp(spec));
+    console.log(flow ? `${formatHelp(command)}\n\n${flow}` : formatHelp(command));
     return 0;
   }
   let file = ctx.flowFile;
   if (!file) {
     file = args.positionals.shift();
-    if (!file) throw usageError(`Which flow? Give the flow file: ${sentence(spec.usage)}`);
+    if (!file) throw usageError(`Which flow? Give the flow file: ${sentence(command.usage)}`);
   }
-  if (args.positionals.length > (spec.positionals ?? 0)) {
-    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${spec.name}\`. Usage: ${sentence(spec.usage)}`);
+  if (args.positionals.length > (command.positionals ?? 0)) {
+    throw usageError(`Unexpected argument ${JSON.stringify(args.positionals.at(-1))} for \`${command.name}\`. Usage: ${sentence(command.usage)}`);
   }
   return command.run(args, { file, ...(ctx.flowClass ? { flowClass: ctx.flowClass } : {}) });
 }

@@ -1,12 +1,34 @@
-/** Every CLI command, in the order `cairn --help` lists them. */
+/**
+ * Every CLI command, in the order `cairn --help` lists them. A command module is imported only when
+ * its command runs (or when `cairn --help` lists the summaries), so adding a command costs the others
+ * nothing. Each module's default export is its `defineCommand(...)`; its name must be the key here.
+ */
 import type { AnyCommand } from './command.js';
-import { command as run } from './commands/run.js';
-import { command as resume } from './commands/resume.js';
-import { check, show } from './commands/check.js';
-import { command as logs } from './commands/logs.js';
-import { command as dump } from './commands/dump.js';
-import { command as tag } from './commands/tag.js';
-import { command as worker } from './commands/worker.js';
-import { command as diff } from './commands/diff.js';
 
-export const commands: AnyCommand[] = [run, resume, show, check, logs, dump, tag, diff, worker];
+type Load = () => Promise<{ default: AnyCommand }>;
+
+export const commands: ReadonlyArray<readonly [name: string, load: Load]> = [
+  ['run', () => import('./commands/run.js')],
+  ['resume', () => import('./commands/resume.js')],
+  ['show', () => import('./commands/show.js')],
+  ['check', () => import('./commands/check.js')],
+  ['logs', () => import('./commands/logs.js')],
+  ['dump', () => import('./commands/dump.js')],
+  ['tag', () => import('./commands/tag.js')],
+  ['diff', () => import('./commands/diff.js')],
+  ['worker', () => import('./commands/worker.js')],
+];
+
+/** The names of the commands, in order. */
+export const commandNames = commands.map(([name]) => name);
+
+/** Loads the command called `name`, or undefined when there is none. */
+export async function loadCommand(name: string): Promise<AnyCommand | undefined> {
+  const entry = commands.find(([n]) => n === name);
+  return entry ? (await entry[1]()).default : undefined;
+}
+
+/** Loads every command (for the summaries of `cairn --help`). */
+export async function loadCommands(): Promise<AnyCommand[]> {
+  return Promise.all(commands.map(async ([, load]) => (await load()).default));
+}

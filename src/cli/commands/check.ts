@@ -1,11 +1,11 @@
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { loadFlowArg } from '../load-flow.js';
 
-export const check: Command = {
+export default defineCommand({
   name: 'check',
   summary: "Validate the flow's graph; exits non-zero when it has problems.",
   usage: 'cairn check <flow.ts>',
-  options: [],
+  options: {},
   async run(_args, flow) {
     const loaded = await loadFlowArg(flow);
     const [{ formatLintIssue }, { parameterProblems }] = await Promise.all([import('../../graph/index.js'), import('../../orchestrator/parameters.js')]);
@@ -19,20 +19,4 @@ export const check: Command = {
     for (const issue of issues) console.error(issue);
     return 1;
   },
-};
-
-export const show: Command = {
-  name: 'show',
-  summary: "Print the flow's parameters and graph: its steps, what each does next, and their docs.",
-  usage: 'cairn show <flow.ts>',
-  options: [],
-  async run(_args, flow) {
-    const loaded = await loadFlowArg(flow);
-    const [{ renderGraph }, { discoverParameters, describeParameters }] = await Promise.all([
-      import('../../graph/index.js'),
-      import('../../orchestrator/parameters.js'),
-    ]);
-    console.log(renderGraph(loaded.graph, { parameters: describeParameters(discoverParameters(loaded.flowClass).parameters) }));
-    return 0;
-  },
-};
+});

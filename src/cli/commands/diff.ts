@@ -1,17 +1,21 @@
-import type { FlowlessCommand } from '../command.js';
+import { defineCommand, type OptionDefs, type ParsedArgs } from '../command.js';
 import { usageError } from '../args.js';
 
-export const command: FlowlessCommand = {
+const usage = 'cairn diff FLOW/RUN_A FLOW/RUN_B [--step STEP] [--json] [--private]';
+
+const options = {
+  step: { kind: 'string', metavar: 'STEP', help: 'compare only this step' },
+  json: { kind: 'flag', help: 'print the comparison as JSON (the RunDiff of the client API)' },
+  private: { kind: 'flag', help: 'also compare artifacts whose names start with _' },
+} as const satisfies OptionDefs;
+
+export default defineCommand({
   name: 'diff',
   flowless: true,
   summary: 'Compare two runs: parameters, and each step\'s artifacts. Exits 0 when they are equal, 1 when they differ, 2 on trouble.',
-  usage: 'cairn diff FLOW/RUN_A FLOW/RUN_B [--step STEP] [--json] [--private]',
+  usage,
   positionals: 2,
-  options: [
-    { name: 'step', kind: 'string', metavar: 'STEP', help: 'compare only this step' },
-    { name: 'json', kind: 'flag', help: 'print the comparison as JSON (the RunDiff of the client API)' },
-    { name: 'private', kind: 'flag', help: 'also compare artifacts whose names start with _' },
-  ],
+  options,
   async run(args) {
     // As diff(1) does: 2 for any trouble, so that it is never read as "the runs differ".
     try {
@@ -23,12 +27,12 @@ export const command: FlowlessCommand = {
       return 2;
     }
   },
-};
+});
 
-async function compare(args: Parameters<FlowlessCommand['run']>[0]): Promise<number> {
+async function compare(args: ParsedArgs<typeof options>): Promise<number> {
   const [first, second] = args.positionals;
-  if (first === undefined || second === undefined) throw usageError(`\`diff\` compares two runs: ${command.usage}.`);
-  const step = args.options['step'] as string | undefined;
+  if (first === undefined || second === undefined) throw usageError(`\`diff\` compares two runs: ${usage}.`);
+  const step = args.options.step;
   if (step !== undefined && step.trim() === '') throw usageError('--step needs a step name.');
   const [{ parseRunArg, findRunArg }, { diffRuns }, { diffText }] = await Promise.all([
     import('../inspect/run-arg.js'),
@@ -38,7 +42,7 @@ async function compare(args: Parameters<FlowlessCommand['run']>[0]): Promise<num
   const [a, b] = [parseRunArg(first), parseRunArg(second)];
   const runA = await findRunArg(a);
   const runB = await findRunArg(b);
-  const d = await diffRuns(runA, runB, { ...(step !== undefined ? { step } : {}), private: args.options['private'] === true });
-  process.stdout.write(args.options['json'] ? `${JSON.stringify(d, null, 2)}\n` : diffText(d));
+  const d = await diffRuns(runA, runB, { ...(step !== undefined ? { step } : {}), private: args.options.private === true });
+  process.stdout.write(args.options.json ? `${JSON.stringify(d, null, 2)}\n` : diffText(d));
   return d.equal ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { usageError } from '../args.js';
 import type { DataArtifact, Task } from '../../client/index.js';
 import { artifactLine, DEFAULT_MAX_VALUE_SIZE, renderValue, summarize } from '../inspect/values.js';
@@ -29,25 +29,27 @@ async function artifactsOf(task: Task, include: string[] | undefined, priv: bool
   return { artifacts, missing };
 }
 
-export const command: Command = {
+const usage = 'cairn dump <flow.ts> RUN/STEP[/TASK] [options]';
+
+export default defineCommand({
   name: 'dump',
   summary: "Print a task's artifacts (every task of the step when TASK is left out).",
-  usage: 'cairn dump <flow.ts> RUN/STEP[/TASK] [options]',
+  usage,
   positionals: 1,
-  options: [
-    { name: 'include', kind: 'string', repeat: true, metavar: 'A,B', help: 'print only these artifacts (comma-separated)' },
-    { name: 'private', kind: 'flag', help: 'also print artifacts whose names start with _' },
-    { name: 'max-value-size', kind: 'int', metavar: 'BYTES', help: 'summarise values stored in more than BYTES bytes (default 1000)' },
-  ],
+  options: {
+    include: { kind: 'string', repeat: true, metavar: 'A,B', help: 'print only these artifacts (comma-separated)' },
+    private: { kind: 'flag', help: 'also print artifacts whose names start with _' },
+    'max-value-size': { kind: 'int', metavar: 'BYTES', help: 'summarise values stored in more than BYTES bytes (default 1000)' },
+  },
   async run(args, flow) {
     const o = args.options;
     const [pathArg] = args.positionals;
-    if (pathArg === undefined) throw usageError(`Which task? Give a pathspec: ${command.usage}.`);
-    const maxSize = (o['max-value-size'] as number | undefined) ?? DEFAULT_MAX_VALUE_SIZE;
+    if (pathArg === undefined) throw usageError(`Which task? Give a pathspec: ${usage}.`);
+    const maxSize = o['max-value-size'] ?? DEFAULT_MAX_VALUE_SIZE;
     if (maxSize < 0) throw usageError(`--max-value-size must be a whole number of bytes from 0 up; got ${maxSize}.`);
     let include: string[] | undefined;
-    if (o['include'] !== undefined) {
-      include = [...new Set((o['include'] as string[]).flatMap((v) => v.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
+    if (o.include !== undefined) {
+      include = [...new Set(o.include.flatMap((v) => v.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
       if (include.length === 0) throw usageError('--include needs artifact names, separated by commas: --include a,b.');
     }
 
@@ -80,7 +82,7 @@ export const command: Command = {
         process.stdout.write(`--- ${task.pathspec} (${state}: no artifacts) ---\n`);
         continue;
       }
-      const { artifacts, missing } = await artifactsOf(task, include, o['private'] === true);
+      const { artifacts, missing } = await artifactsOf(task, include, o.private === true);
       const lines = [`--- ${task.pathspec}, attempt ${task.retryCount} ---`];
       for (const a of artifacts) lines.push(artifactLine(a.name, await valueText(a, maxSize)));
       if (artifacts.length === 0 && missing.length === 0) lines.push('(no artifacts)');
@@ -90,7 +92,7 @@ export const command: Command = {
     }
     for (const [name, tasks] of missingIn) {
       const first = tasks[0]!;
-      const has = (await first.artifacts({ private: o['private'] === true })).map((a) => a.name).join(', ') || 'none';
+      const has = (await first.artifacts({ private: o.private === true })).map((a) => a.name).join(', ') || 'none';
       const what =
         tasks.length === 1
           ? `Task ${first.pathspec} has no artifact '${name}' (it has ${has})`
@@ -109,4 +111,4 @@ export const command: Command = {
     }
     return missingIn.size > 0 ? 1 : 0;
   },
-};
+});

@@ -1,26 +1,28 @@
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { usageError } from '../args.js';
 
-export const command: Command = {
+const usage = 'cairn logs <flow.ts> RUN/STEP[/TASK] [options]';
+
+export default defineCommand({
   name: 'logs',
   summary: 'Print what a task printed (every task of the step when TASK is left out).',
-  usage: 'cairn logs <flow.ts> RUN/STEP[/TASK] [options]',
+  usage,
   positionals: 1,
-  options: [
-    { name: 'stdout', kind: 'flag', help: 'show what the task printed on stdout (the default)' },
-    { name: 'stderr', kind: 'flag', help: 'show stderr instead of stdout' },
-    { name: 'both', kind: 'flag', help: 'show stdout, then stderr' },
-    { name: 'attempt', kind: 'int', metavar: 'N', help: 'show attempt N (from 0) instead of the latest' },
-    { name: 'timestamps', kind: 'flag', help: 'start each line with the time it was printed' },
-  ],
+  options: {
+    stdout: { kind: 'flag', help: 'show what the task printed on stdout (the default)' },
+    stderr: { kind: 'flag', help: 'show stderr instead of stdout' },
+    both: { kind: 'flag', help: 'show stdout, then stderr' },
+    attempt: { kind: 'int', metavar: 'N', help: 'show attempt N (from 0) instead of the latest' },
+    timestamps: { kind: 'flag', help: 'start each line with the time it was printed' },
+  },
   async run(args, flow) {
     const o = args.options;
     const [pathArg] = args.positionals;
-    if (pathArg === undefined) throw usageError(`Which task? Give a pathspec: ${command.usage}.`);
-    const attempt = o['attempt'] as number | undefined;
+    if (pathArg === undefined) throw usageError(`Which task? Give a pathspec: ${usage}.`);
+    const attempt = o.attempt;
     if (attempt !== undefined && attempt < 0) throw usageError(`--attempt must be a whole number from 0 up; got ${attempt}.`);
     const streams: Array<'stdout' | 'stderr'> =
-      o['both'] || (o['stdout'] && o['stderr']) ? ['stdout', 'stderr'] : o['stderr'] ? ['stderr'] : ['stdout'];
+      o.both || (o.stdout && o.stderr) ? ['stdout', 'stderr'] : o.stderr ? ['stderr'] : ['stdout'];
 
     const [{ openFlow, findRun, findStep, findTasks, taskState }, { parseTaskPathArg }, { timestamp }] = await Promise.all([
       import('../inspect/target.js'),
@@ -44,7 +46,7 @@ export const command: Command = {
       const state = taskState(task);
       for (const stream of streams) {
         let out: string;
-        if (o['timestamps']) {
+        if (o.timestamps) {
           const lines = await task.loglines(stream);
           out = lines.map((l) => (l.at ? `${timestamp(l.at.getTime())} ${l.text}\n` : `${l.text}\n`)).join('');
         } else {
@@ -63,4 +65,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

@@ -1,22 +1,22 @@
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { usageError } from '../args.js';
 import { runOptions, runOptionsFrom } from './run.js';
 
-export const command: Command = {
+export default defineCommand({
   name: 'resume',
   summary: "Start a new run that clones the origin run's successful tasks and runs the rest (from STEP on, if given).",
   usage: 'cairn resume <flow.ts> [STEP] [options]',
   positionals: 1,
-  options: [
-    { name: 'origin-run-id', kind: 'string', metavar: 'ID', help: 'the run to resume (default: the latest run of the flow)' },
-    { name: 'force', kind: 'flag', help: 'resume the origin even if it is still running (its running tasks then run a second time)' },
+  options: {
+    'origin-run-id': { kind: 'string', metavar: 'ID', help: 'the run to resume (default: the latest run of the flow)' },
+    force: { kind: 'flag', help: 'resume the origin even if it is still running (its running tasks then run a second time)' },
     ...runOptions,
-  ],
+  },
   // Collected only to say why they are refused: a flow's parameters cannot be given to resume.
   extraOptions: true,
   async run(args, flow) {
     const extra = Object.keys(args.extra);
     if (extra.length) {
-      const { usageError } = await import('../args.js');
       throw usageError(
         `Unknown option --${extra[0]} for \`resume\`. A resumed run keeps the parameter values of the run it resumes, ` +
           'so parameters cannot be given; start a new run with `cairn run` to use other values. ' +
@@ -25,13 +25,13 @@ export const command: Command = {
     }
     const { resumeRun } = await import('../../orchestrator/resume.js');
     const [step] = args.positionals;
-    const origin = args.options['origin-run-id'] as string | undefined;
+    const origin = args.options['origin-run-id'];
     const result = await resumeRun({
       ...runOptionsFrom(args, flow),
       ...(step !== undefined ? { step } : {}),
       ...(origin !== undefined ? { originRunId: origin } : {}),
-      ...(args.options['force'] ? { force: true } : {}),
+      ...(args.options.force ? { force: true } : {}),
     });
     return result.status === 'succeeded' ? 0 : 1;
   },
-};
+});

@@ -1,33 +1,36 @@
-import type { Command } from '../command.js';
-import type { ParsedArgs } from '../args.js';
+import { defineCommand, type FlowArg, type OptionDefs, type ParsedArgs } from '../command.js';
 import type { RunOptions } from '../../orchestrator/run.js';
 
 /** The options `run` and `resume` share. */
-export const runOptions: Command['options'] = [
-  { name: 'run-id-file', kind: 'string', metavar: 'FILE', help: 'write the run id to FILE before the first task starts' },
-  { name: 'tag', kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
-  { name: 'max-workers', kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
-  { name: 'max-num-splits', kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
-  { name: 'no-progress', kind: 'flag', help: 'print the plain log of every event, also on a terminal' },
-  { name: 'executor', kind: 'string', metavar: 'local|queue', help: 'run tasks here, or on `cairn worker` processes through the queue (default: CAIRN_EXECUTOR, else the executor of the config file, else local)' },
-];
+export const runOptions = {
+  'run-id-file': { kind: 'string', metavar: 'FILE', help: 'write the run id to FILE before the first task starts' },
+  tag: { kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
+  'max-workers': { kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
+  'max-num-splits': { kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
+  'no-progress': { kind: 'flag', help: 'print the plain log of every event, also on a terminal' },
+  executor: {
+    kind: 'string',
+    metavar: 'local|queue',
+    help: 'run tasks here, or on `cairn worker` processes through the queue (default: CAIRN_EXECUTOR, else the executor of the config file, else local)',
+  },
+} as const satisfies OptionDefs;
 
 /** `RunOptions` from the shared options. */
-export function runOptionsFrom(args: ParsedArgs, flow: { file: string; flowClass?: RunOptions['flowClass'] }): RunOptions {
+export function runOptionsFrom(args: ParsedArgs<typeof runOptions>, flow: FlowArg): RunOptions {
   const o = args.options;
   return {
     flowFile: flow.file,
     ...(flow.flowClass ? { flowClass: flow.flowClass } : {}),
-    ...(o['tag'] ? { tags: o['tag'] as string[] } : {}),
-    ...(o['max-workers'] !== undefined ? { maxWorkers: o['max-workers'] as number } : {}),
-    ...(o['max-num-splits'] !== undefined ? { maxNumSplits: o['max-num-splits'] as number } : {}),
-    ...(o['run-id-file'] ? { runIdFile: o['run-id-file'] as string } : {}),
+    ...(o.tag ? { tags: o.tag } : {}),
+    ...(o['max-workers'] !== undefined ? { maxWorkers: o['max-workers'] } : {}),
+    ...(o['max-num-splits'] !== undefined ? { maxNumSplits: o['max-num-splits'] } : {}),
+    ...(o['run-id-file'] ? { runIdFile: o['run-id-file'] } : {}),
     ...(o['no-progress'] ? { progress: false } : {}),
-    ...(o['executor'] ? { executor: o['executor'] as string } : {}),
+    ...(o.executor ? { executor: o.executor } : {}),
   };
 }
 
-export const command: Command = {
+export default defineCommand({
   name: 'run',
   summary: 'Validate the flow, then run it. Exits 0 only if the run succeeded.',
   usage: 'cairn run <flow.ts> [options] [--<parameter> VALUE]...',
@@ -39,11 +42,11 @@ export const command: Command = {
       import('../../orchestrator/parameters.js'),
     ]);
     // Options that are not run's are the flow's parameters; unknown ones fail before anything runs.
-    const result = await executeRun(runOptionsFrom(args, flow), parameterInputs({ given: args.extra, commandOptions: runOptions.map((o) => o.name) }));
+    const result = await executeRun(runOptionsFrom(args, flow), parameterInputs({ given: args.extra, commandOptions: Object.keys(runOptions) }));
     return result.status === 'succeeded' ? 0 : 1;
   },
   async helpFor(flow) {
     const { flowParametersHelp } = await import('./parameters-help.js');
     return flowParametersHelp(flow);
   },
-};
+});

@@ -1,102 +1,106 @@
-import type { Command } from '../command.js';
-import type { SubcommandSpec, ParsedArgs } from '../args.js';
+import { defineCommand, type FlowArg, type OptionDefs, type OptionValues } from '../command.js';
 import { usageError } from '../args.js';
 import type { Run } from '../../client/index.js';
 
-const runId = { name: 'run-id', kind: 'string', metavar: 'ID', help: 'the run to change' } as const;
+const runId = { kind: 'string', metavar: 'ID', help: 'the run to change' } as const;
 const DEFAULT_LIMIT = 10;
 
-const subcommands: SubcommandSpec[] = [
-  {
-    name: 'add',
-    summary: 'Add user tags to a run.',
-    usage: 'cairn tag add <flow.ts> --run-id ID TAG [TAG ...]',
-    options: [runId],
-    positionals: Infinity,
-  },
-  {
-    name: 'remove',
-    summary: 'Remove user tags from a run (system tags cannot be removed).',
-    usage: 'cairn tag remove <flow.ts> --run-id ID TAG [TAG ...]',
-    options: [runId],
-    positionals: Infinity,
-  },
-  {
-    name: 'replace',
-    summary: 'Remove some user tags of a run, then add others, in one change.',
-    usage: 'cairn tag replace <flow.ts> --run-id ID --remove TAG --add TAG',
-    options: [
-      runId,
-      { name: 'remove', kind: 'string', repeat: true, metavar: 'TAG', help: 'a user tag to remove' },
-      { name: 'add', kind: 'string', repeat: true, metavar: 'TAG', help: 'a user tag to add' },
-    ],
-  },
-  {
-    name: 'list',
-    summary: "List the tags of the flow's newest runs, or of the runs given.",
-    usage: 'cairn tag list <flow.ts> [--run-id ID] [--all] [--hide-system-tags] [--limit N]',
-    options: [
-      { name: 'run-id', kind: 'string', repeat: true, metavar: 'ID', help: 'list this run (any user) instead of the newest runs' },
-      { name: 'all', kind: 'flag', help: "include other users' runs (every namespace)" },
-      { name: 'hide-system-tags', kind: 'flag', help: 'show only user tags' },
-      { name: 'limit', kind: 'int', metavar: 'N', help: `list at most N runs (default ${DEFAULT_LIMIT})` },
-    ],
-  },
-];
+/** Checks the tags of `tag add|remove|replace`, then changes the run's tags and prints them. */
+async function change(flow: FlowArg, sub: 'add' | 'remove' | 'replace', usage: string, id: string | undefined, given: { add?: string[]; remove?: string[] }) {
+  const [{ openFlow, findRun }, { validateTags }] = await Promise.all([import('../inspect/target.js'), import('../../core/tags.js')]);
+  const name = `tag ${sub}`;
+  if (id === undefined || id === '') throw usageError(`\`${name}\` needs the run: --run-id ID. Usage: ${usage}.`);
+  const remove = validateTags(given.remove ?? [], name);
+  const add = validateTags(given.add ?? [], name);
+  if (sub === 'replace' && remove.length + add.length === 0) {
+    throw usageError(`\`${name}\` needs tags: --remove TAG and/or --add TAG. Usage: ${usage}.`);
+  }
+  if (sub !== 'replace' && remove.length + add.length === 0) throw usageError(`\`${name}\` needs at least one TAG. Usage: ${usage}.`);
 
-export const command: Command = {
+  const run = await findRun(await openFlow(flow), id, flow.file);
+  const before = new Set(run.userTags);
+  if (sub === 'add') await run.addTags(add);
+  else if (sub === 'remove') await run.removeTags(remove);
+  else await run.replaceTags(remove, add);
+  const system = new Set(run.systemTags);
+  for (const t of add) {
+    if (system.has(t)) process.stderr.write(`'${t}' is a system tag of ${run.pathspec}; it was not added as a user tag.\n`);
+  }
+  for (const t of remove) {
+    if (!before.has(t) && !add.includes(t)) process.stderr.write(`${run.pathspec} had no user tag '${t}'; nothing to remove.\n`);
+  }
+  process.stdout.write(await tagBlock(run, false));
+  return 0;
+}
+
+const addUsage = 'cairn tag add <flow.ts> --run-id ID TAG [TAG ...]';
+const removeUsage = 'cairn tag remove <flow.ts> --run-id ID TAG [TAG ...]';
+const replaceUsage = 'cairn tag replace <flow.ts> --run-id ID --remove TAG --add TAG';
+
+const listOptions = {
+  'run-id': { kind: 'string', repeat: true, metavar: 'ID', help: 'list this run (any user) instead of the newest runs' },
+  all: { kind: 'flag', help: "include other users' runs (every namespace)" },
+  'hide-system-tags': { kind: 'flag', help: 'show only user tags' },
+  limit: { kind: 'int', metavar: 'N', help: `list at most N runs (default ${DEFAULT_LIMIT})` },
+} as const satisfies OptionDefs;
+
+export default defineCommand({
   name: 'tag',
   summary: 'Add, remove, replace or list the user tags of runs.',
   usage: 'cairn tag <add|remove|replace|list> <flow.ts> [options]',
-  options: [],
-  subcommands,
-  async run(args, flow) {
-    const { openFlow, findRun } = await import('../inspect/target.js');
-    if (args.subcommand === 'list') return list(args, await openFlow(flow), flow.file);
-    const { validateTags } = await import('../../core/tags.js');
-    const sub = `tag ${args.subcommand ?? ''}`;
-    const usage = subcommands.find((s) => s.name === args.subcommand)?.usage ?? command.usage;
-    const id = args.options['run-id'] as string | undefined;
-    if (id === undefined || id === '') throw usageError(`\`${sub}\` needs the run: --run-id ID. Usage: ${usage}.`);
-    let remove: string[] = [];
-    let add: string[] = [];
-    if (args.subcommand === 'replace') {
-      remove = validateTags((args.options['remove'] as string[] | undefined) ?? [], sub);
-      add = validateTags((args.options['add'] as string[] | undefined) ?? [], sub);
-      if (remove.length + add.length === 0) throw usageError(`\`${sub}\` needs tags: --remove TAG and/or --add TAG. Usage: ${usage}.`);
-    } else {
-      const tags = validateTags(args.positionals, sub);
-      if (tags.length === 0) throw usageError(`\`${sub}\` needs at least one TAG. Usage: ${usage}.`);
-      if (args.subcommand === 'add') add = tags;
-      else remove = tags;
-    }
+  subcommands: [
+    defineCommand({
+      name: 'add',
+      summary: 'Add user tags to a run.',
+      usage: addUsage,
+      options: { 'run-id': runId },
+      positionals: Infinity,
+      run: (args, flow) => change(flow, 'add', addUsage, args.options['run-id'], { add: args.positionals }),
+    }),
+    defineCommand({
+      name: 'remove',
+      summary: 'Remove user tags from a run (system tags cannot be removed).',
+      usage: removeUsage,
+      options: { 'run-id': runId },
+      positionals: Infinity,
+      run: (args, flow) => change(flow, 'remove', removeUsage, args.options['run-id'], { remove: args.positionals }),
+    }),
+    defineCommand({
+      name: 'replace',
+      summary: 'Remove some user tags of a run, then add others, in one change.',
+      usage: replaceUsage,
+      options: {
+        'run-id': runId,
+        remove: { kind: 'string', repeat: true, metavar: 'TAG', help: 'a user tag to remove' },
+        add: { kind: 'string', repeat: true, metavar: 'TAG', help: 'a user tag to add' },
+      },
+      run: (args, flow) =>
+        change(flow, 'replace', replaceUsage, args.options['run-id'], {
+          ...(args.options.remove ? { remove: args.options.remove } : {}),
+          ...(args.options.add ? { add: args.options.add } : {}),
+        }),
+    }),
+    defineCommand({
+      name: 'list',
+      summary: "List the tags of the flow's newest runs, or of the runs given.",
+      usage: 'cairn tag list <flow.ts> [--run-id ID] [--all] [--hide-system-tags] [--limit N]',
+      options: listOptions,
+      async run(args, flow) {
+        const { openFlow } = await import('../inspect/target.js');
+        return list(args.options, await openFlow(flow), flow.file);
+      },
+    }),
+  ],
+});
 
-    const run = await findRun(await openFlow(flow), id, flow.file);
-    const before = new Set(run.userTags);
-    if (args.subcommand === 'add') await run.addTags(add);
-    else if (args.subcommand === 'remove') await run.removeTags(remove);
-    else await run.replaceTags(remove, add);
-    const system = new Set(run.systemTags);
-    for (const t of add) {
-      if (system.has(t)) process.stderr.write(`'${t}' is a system tag of ${run.pathspec}; it was not added as a user tag.\n`);
-    }
-    for (const t of remove) {
-      if (!before.has(t) && !add.includes(t)) process.stderr.write(`${run.pathspec} had no user tag '${t}'; nothing to remove.\n`);
-    }
-    process.stdout.write(await tagBlock(run, false));
-    return 0;
-  },
-};
-
-async function list(args: ParsedArgs, flowName: string, file: string): Promise<number> {
-  const o = args.options;
+async function list(o: OptionValues<typeof listOptions>, flowName: string, file: string): Promise<number> {
   const hide = o['hide-system-tags'] === true;
-  const limit = (o['limit'] as number | undefined) ?? DEFAULT_LIMIT;
+  const limit = o.limit ?? DEFAULT_LIMIT;
   if (limit < 1) throw usageError(`--limit must be a whole number of at least 1; got ${limit}.`);
-  const ids = o['run-id'] as string[] | undefined;
+  const ids = o['run-id'];
   const { findRun } = await import('../inspect/target.js');
   if (ids) {
-    if (o['all'] || o['limit'] !== undefined) throw usageError('`tag list --run-id` lists the runs given; leave out --all and --limit.');
+    if (o.all || o.limit !== undefined) throw usageError('`tag list --run-id` lists the runs given; leave out --all and --limit.');
     const blocks = [];
     for (const id of ids) blocks.push(await tagBlock(await findRun(flowName, id, file), hide));
     process.stdout.write(blocks.join('\n'));
@@ -106,7 +110,7 @@ async function list(args: ParsedArgs, flowName: string, file: string): Promise<n
     import('../../client/index.js'),
     import('../../errors.js'),
   ]);
-  const ns = o['all'] ? namespace(null) : defaultNamespace();
+  const ns = o.all ? namespace(null) : defaultNamespace();
   let f;
   try {
     f = await Flow.get(flowName);

@@ -1,36 +1,35 @@
-import type { FlowlessCommand } from '../command.js';
-import type { ParsedArgs } from '../args.js';
+import { defineCommand } from '../command.js';
 import { usageError } from '../args.js';
 
-function amount(args: ParsedArgs, name: string, fallback: number): number {
-  const raw = args.options[name];
+/** A number of at least 0 given as text (`--cpu 0.5`), or the fallback when it was not given. */
+function amount(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || v < 0) throw usageError(`--${name} takes a number of at least 0; got ${JSON.stringify(raw)}.`);
   return v;
 }
 
-function positive(args: ParsedArgs, name: string, fallback: number): number {
-  const v = (args.options[name] as number | undefined) ?? fallback;
+function positive(name: string, given: number | undefined, fallback: number): number {
+  const v = given ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw usageError(`--${name} must be a whole number of at least 1; got ${v}.`);
   return v;
 }
 
-export const command: FlowlessCommand = {
+export default defineCommand({
   name: 'worker',
   flowless: true,
   summary: 'Take tasks of runs started with `--executor queue` from the queue and run them.',
   usage: 'cairn worker [options]',
-  options: [
-    { name: 'concurrency', kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default: the number of CPUs)' },
-    { name: 'cpu', kind: 'string', metavar: 'N', help: 'CPUs to offer to @resources (default: this machine\'s or container\'s)' },
-    { name: 'memory', kind: 'string', metavar: 'MB', help: 'memory to offer, in megabytes (default: this machine\'s or container\'s)' },
-    { name: 'gpu', kind: 'string', metavar: 'N', help: 'GPUs to offer (default: the NVIDIA GPUs found, else 0)' },
-    { name: 'queue-prefix', kind: 'string', metavar: 'P', help: 'Redis key prefix of the queue (default: CAIRN_QUEUE_PREFIX, the config file\'s queuePrefix, else cairn)' },
-    { name: 'redis-url', kind: 'string', metavar: 'URL', help: 'the Redis server (default: CAIRN_REDIS_URL, the config file\'s redisUrl, else redis://127.0.0.1:6379)' },
-    { name: 'name', kind: 'string', metavar: 'NAME', help: 'the worker\'s name in messages (default: host:pid)' },
-    { name: 'stall-seconds', kind: 'int', metavar: 'S', help: 'a worker not heard from for S seconds is taken for dead and its tasks run again elsewhere (default 30)' },
-  ],
+  options: {
+    concurrency: { kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default: the number of CPUs)' },
+    cpu: { kind: 'string', metavar: 'N', help: "CPUs to offer to @resources (default: this machine's or container's)" },
+    memory: { kind: 'string', metavar: 'MB', help: "memory to offer, in megabytes (default: this machine's or container's)" },
+    gpu: { kind: 'string', metavar: 'N', help: 'GPUs to offer (default: the NVIDIA GPUs found, else 0)' },
+    'queue-prefix': { kind: 'string', metavar: 'P', help: "Redis key prefix of the queue (default: CAIRN_QUEUE_PREFIX, the config file's queuePrefix, else cairn)" },
+    'redis-url': { kind: 'string', metavar: 'URL', help: "the Redis server (default: CAIRN_REDIS_URL, the config file's redisUrl, else redis://127.0.0.1:6379)" },
+    name: { kind: 'string', metavar: 'NAME', help: "the worker's name in messages (default: host:pid)" },
+    'stall-seconds': { kind: 'int', metavar: 'S', help: 'a worker not heard from for S seconds is taken for dead and its tasks run again elsewhere (default 30)' },
+  },
   async run(args) {
     const [{ hostname }, { join }, { QueueWorker }, { resolveQueueSettings }, { machineResources }, { resolveStoreConfig }, { codeDirFor }, { timestamp }] =
       await Promise.all([
@@ -45,18 +44,18 @@ export const command: FlowlessCommand = {
       ]);
     const o = args.options;
     const machine = machineResources();
-    const capacity = { cpu: amount(args, 'cpu', machine.cpu), memory: amount(args, 'memory', machine.memory), gpu: amount(args, 'gpu', machine.gpu) };
+    const capacity = { cpu: amount('cpu', o.cpu, machine.cpu), memory: amount('memory', o.memory, machine.memory), gpu: amount('gpu', o.gpu, machine.gpu) };
     if (!Number.isInteger(capacity.gpu)) throw usageError(`--gpu takes a whole number; got ${capacity.gpu}.`);
-    const concurrency = positive(args, 'concurrency', Math.max(1, Math.floor(machine.cpu)));
-    const stallSeconds = positive(args, 'stall-seconds', 30);
+    const concurrency = positive('concurrency', o.concurrency, Math.max(1, Math.floor(machine.cpu)));
+    const stallSeconds = positive('stall-seconds', o['stall-seconds'], 30);
     // The local folder holds this machine's caches; the artifact store is the one each task names.
     const localRoot = resolveStoreConfig().root;
     const queue = resolveQueueSettings({
       localRoot,
-      ...(o['redis-url'] !== undefined ? { redisUrl: o['redis-url'] as string } : {}),
-      ...(o['queue-prefix'] !== undefined ? { prefix: o['queue-prefix'] as string } : {}),
+      ...(o['redis-url'] !== undefined ? { redisUrl: o['redis-url'] } : {}),
+      ...(o['queue-prefix'] !== undefined ? { prefix: o['queue-prefix'] } : {}),
     });
-    const name = (o['name'] as string | undefined) ?? `${hostname()}:${process.pid}`;
+    const name = o.name ?? `${hostname()}:${process.pid}`;
     const log = (line: string) => process.stdout.write(`${timestamp()} ${line}\n`);
     const worker = await QueueWorker.start({
       ...queue, name, concurrency, capacity, stallMs: stallSeconds * 1000, localRoot,
@@ -84,4 +83,4 @@ export const command: FlowlessCommand = {
     log(`Worker ${name} stopped.`);
     return 0;
   },
-};
+});

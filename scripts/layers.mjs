@@ -35,7 +35,7 @@ export const layers = [
     part: 'client',
     path: 'client/',
     role: 'the client API: reads the stores',
-    imports: ['cards/document.ts', 'storage', 'core', 'errors'],
+    imports: ['cards/document.ts', 'cards/html.ts', 'storage', 'core', 'errors'],
     types: ['cards', 'authoring'],
   },
   {

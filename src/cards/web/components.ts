@@ -115,7 +115,7 @@ function ArtifactView({ c }: { c: Of<'artifact'> }): VNode {
 export function Component({ c }: { c: CardComponent }): VNode {
   switch (c?.type) {
     case 'markdown': return html`<${Markdown} c=${c} />`;
-    case 'table': return html`<${Table} c=${c} />`;
+    case 'table': return html`<${Table} c=${c} Nested=${Component} />`;
     case 'image': return html`<${Image} c=${c} />`;
     case 'vegaChart': return html`<${VegaChart} c=${c} />`;
     case 'progressBar': return html`<${ProgressBar} c=${c} />`;

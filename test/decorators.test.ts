@@ -227,7 +227,7 @@ test('@catchError on a foreach step is rejected by the checker', async () => {
 test('what a timed-out task printed is kept for logs and the client', async () => {
   const file = flow(
     'TimeoutLogFlow',
-    `  @timeout({ seconds: 1 }) @step start() {
+    `  @timeout({ seconds: 3 }) @step start() {
     console.log('about to hang');
     const t = Date.now(); while (Date.now() - t < 60_000) {}
     this.next(this.end);

@@ -49,6 +49,11 @@ function suite(name: string, setup: () => Promise<{ project: Project; env: Recor
 
     test('a run whose orchestrator is killed reads as failed (lost); its worker goes too; it resumes', async () => {
       const { run, runId, workerPid } = await startHanging(project, env, 'killed.txt');
+      // What the task printed is in the store while it runs.
+      await eventually('the running task\'s line in the store', async () => {
+        const t = await (await Run.get(`HangFlow/${runId}`)).step('middle').then((s) => s.task());
+        return (await t.stdout()) === 'middle is going\n';
+      });
       // While the orchestrator lives, it beats: the heartbeat moves and the run is not lost.
       const first = (await Run.get(`HangFlow/${runId}`)).finishedAt;
       assert.equal(first, undefined);
@@ -71,7 +76,7 @@ function suite(name: string, setup: () => Promise<{ project: Project; env: Recor
       assert.equal(tags.code, 0, tags.stderr);
       assert.match(tags.stdout, new RegExp(`HangFlow/${runId} \\(failed \\(lost\\), started`));
       const logs = await project.cli(['logs', 'hang.ts', `${runId}/middle`], env);
-      assert.match(logs.stdout, /--- HangFlow\/\d+\/middle\/2, attempt 0 \(failed \(lost\)\), stdout ---\n/);
+      assert.match(logs.stdout, /--- HangFlow\/\d+\/middle\/2, attempt 0 \(failed \(lost\)\), stdout ---\nmiddle is going\n/);
 
       // A lost run is resumed without --force: start is cloned, middle runs again.
       const resumed = await project.cli(['resume', 'hang.ts', '--origin-run-id', runId, '--run-id-file', 'resumed.txt'], { ...BEAT, ...env });

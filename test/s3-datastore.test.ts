@@ -63,7 +63,7 @@ if (!env) {
 
     const keys = await bucket.keys('team/cairn/');
     assert.ok(keys.includes(`team/cairn/tasks/ArtFlow/${runId}/middle/2/0.json`), keys.join('\n'));
-    assert.ok(keys.includes(`team/cairn/logs/ArtFlow/${runId}/middle/2/0.stdout.log`), keys.join('\n'));
+    assert.ok(keys.some((k) => k.startsWith(`team/cairn/logs/ArtFlow/${runId}/middle/2/0.stdout/`) && k.endsWith('.log')), keys.join('\n'));
     assert.ok(keys.some((k) => k.startsWith('team/cairn/blobs/')));
     // Locally: the metadata database and the read cache, but no blobs, records or logs.
     const local = join(project.dir, '.cairn');

@@ -2,7 +2,7 @@
 export { Flow, type RunsOptions } from './flow.js';
 export { Run } from './run.js';
 export { Step } from './step.js';
-export { Task, type TaskGetOptions, type TaskLogLine } from './task.js';
+export { Task, type TaskGetOptions, type TaskLogChunk, type TaskLogLine } from './task.js';
 export { DataArtifact } from './artifact.js';
 export { Card } from './card.js';
 export { namespace, getNamespace, defaultNamespace } from './namespace.js';

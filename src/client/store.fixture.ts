@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { ForeachFrame, TaskException, TaskKey } from '../core/types.js';
 import { encodeArtifact } from '../storage/codec.js';
 import { openArtifactStore, openMetadataStore, storeConfigAt } from '../storage/config.js';
-import type { ArtifactInfo, ArtifactStore, MetadataStore, RunStatus } from '../storage/types.js';
+import type { ArtifactInfo, ArtifactStore, LogStream, MetadataStore, RunStatus } from '../storage/types.js';
+import { LogRecorder } from '../storage/log-format.js';
 import { useDatastore } from './context.js';
 
 const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
@@ -119,8 +120,8 @@ export class TestStore {
       await this.metadata.startAttempt(key, n, at + n, 4242);
       if (a.status === 'running') continue;
       const logs = { stdout: null as string | null, stderr: null as string | null };
-      if (a.stdout !== undefined) logs.stdout = await this.artifacts.putLog(key, n, 'stdout', Buffer.from(a.stdout));
-      if (a.stderr !== undefined) logs.stderr = await this.artifacts.putLog(key, n, 'stderr', Buffer.from(a.stderr));
+      if (a.stdout !== undefined) logs.stdout = await this.putOutput(key, n, 'stdout', a.stdout, at + n);
+      if (a.stderr !== undefined) logs.stderr = await this.putOutput(key, n, 'stderr', a.stderr, at + n);
       if (a.artifacts) await this.putRecord(key, n, a.artifacts);
       await this.metadata.finishAttempt(key, n, {
         status: a.status,
@@ -133,6 +134,13 @@ export class TestStore {
     if (last && last.status !== 'running') {
       await this.metadata.finishTask(key, done === null ? 'failed' : 'succeeded', at + 100, done);
     }
+  }
+
+  /** Stores `text` as what an attempt printed on `stream` at `at`, as a task's capture would. */
+  async putOutput(key: TaskKey, attempt: number, stream: LogStream, text: string, at: number, start = 0): Promise<string> {
+    const recorder = new LogRecorder();
+    recorder.write(text, at);
+    return this.artifacts.appendLog(key, attempt, stream, { start, bytes: Buffer.from(recorder.take({ open: true })) });
   }
 
   /** Sets the run's last heartbeat, as an orchestrator that stopped beating at `at` would have left it. */

@@ -1,9 +1,9 @@
 /** `Task`: one task of a step, shown at one attempt, with its artifacts and captured output. */
 import type { ForeachFrame, TaskException } from '../core/types.js';
-import { NotFoundError } from '../errors.js';
+import { CairnError, NotFoundError } from '../errors.js';
 import { isLost, lostReason } from '../core/liveness.js';
-import type { LogStream, TaskRecord } from '../storage/types.js';
-import { decodeLog, type DecodedLog } from '../storage/log-format.js';
+import type { LogStream, StoredLog, TaskRecord } from '../storage/types.js';
+import { decodeLog, decodeRecords, type DecodedLog, type LogLine } from '../storage/log-format.js';
 import { artifactFrom, DataArtifact } from './artifact.js';
 import { readCards, type Card } from './card.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
@@ -15,6 +15,16 @@ import { parsePathspec } from './pathspec.js';
 export interface TaskGetOptions {
   /** Show this attempt (0-based) instead of the latest successful one. */
   attempt?: number;
+}
+
+/** What `task.readLog()` read: the lines from an offset on, and where to read from next. */
+export interface TaskLogChunk {
+  /** The complete lines read. */
+  lines: TaskLogLine[];
+  /** The last line printed, when it is not ended by a newline (yet); read again from `next` until it is. */
+  partial: TaskLogLine | undefined;
+  /** The offset to pass as `from` to read only what comes after these lines. */
+  next: number;
 }
 
 /** One line of a task's output (`task.loglines()`). */
@@ -154,10 +164,40 @@ export class Task<F = unknown> {
 
   /**
    * What the shown attempt printed on `stream`, line by line, each with the time it began (undefined
-   * for output stored without times). A running task's output so far is stored every second.
+   * for output stored without times). A running task's output so far is stored within a fraction of a second.
    */
   async loglines(stream: LogStream = 'stdout'): Promise<TaskLogLine[]> {
-    return (await this.#log(stream)).lines.map((l) => ({ at: l.at === undefined ? undefined : new Date(l.at), text: l.text }));
+    return (await this.#log(stream)).lines.map(toLogLine);
+  }
+
+  /**
+   * What the shown attempt printed on `stream` from byte offset `from` (default 0): the complete
+   * lines, the last line if it is not ended yet, and the offset to read from next time. Made for live
+   * tails: a line a running task prints is readable here well within a second, and each call reads
+   * only what came after `from`.
+   *
+   * @example
+   * let from = 0;
+   * for (;;) {
+   *   const chunk = await task.readLog('stdout', { from });
+   *   for (const line of chunk.lines) console.log(line.text);
+   *   from = chunk.next;
+   *   await new Promise((r) => setTimeout(r, 500));
+   * }
+   */
+  async readLog(stream: LogStream = 'stdout', options: { from?: number } = {}): Promise<TaskLogChunk> {
+    const from = options.from ?? 0;
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new CairnError('INVALID_ARGUMENT', `readLog(): from must be a byte offset (a whole number from 0) returned as next by an earlier call; got ${String(from)}.`);
+    }
+    const log = await this.#stored(stream, from);
+    if (!log) return { lines: [], partial: undefined, next: from };
+    if (log.format === 'text') {
+      return { lines: decodeLog(log.bytes, 'text').lines.map(toLogLine), partial: undefined, next: log.end };
+    }
+    const got = decodeRecords(log.bytes, log.start);
+    const lines = (got.partial ? got.lines.slice(0, -1) : got.lines).map(toLogLine);
+    return { lines, partial: got.partial && toLogLine(got.partial), next: got.next };
   }
 
   /**
@@ -201,23 +241,29 @@ export class Task<F = unknown> {
     return `Task('${this.pathspec}')`;
   }
 
-  async #log(stream: LogStream): Promise<DecodedLog> {
+  /** What is stored of `stream` from byte `from`: the shown attempt's, or for a clone, its origin's. */
+  async #stored(stream: LogStream, from: number): Promise<StoredLog | undefined> {
     const { task, attempt, attemptRow } = this.#state;
-    if (!attemptRow) return decodeLog(undefined);
-    let bytes = await storeCall(`the ${stream} of ${this.pathspec}`, () => this.#ctx.artifacts.getLog(task, attempt, stream));
+    if (!attemptRow) return undefined;
+    let log = await storeCall(`the ${stream} of ${this.pathspec}`, () => this.#ctx.artifacts.readLog(task, attempt, stream, from));
     // The metadata says where the output was stored: it must be there.
-    if (!bytes && attemptRow.logs[stream] !== null) {
+    if (!log && attemptRow.logs[stream] !== null) {
       throw missingFromStore(this.#ctx, `the ${stream} of task '${this.pathspec}' (attempt ${attempt}) at ${attemptRow.logs[stream]}`);
     }
     // A task cloned by resume printed nothing itself: show what the task it was cloned from printed.
-    for (let origin = task.originPathspec, hops = 0; !bytes && origin && hops < 100; hops++) {
+    for (let origin = task.originPathspec, hops = 0; !log && origin && hops < 100; hops++) {
       const [flow, runId, step, taskId] = origin.split('/') as [string, string, string, string];
       const row = await storeCall(`task ${origin}`, () => this.#ctx.metadata.getTask({ flow, runId, step, taskId }));
       if (!row || row.doneAttempt === null) break;
-      bytes = await storeCall(`the ${stream} of ${origin}`, () => this.#ctx.artifacts.getLog(row, row.doneAttempt!, stream));
+      log = await storeCall(`the ${stream} of ${origin}`, () => this.#ctx.artifacts.readLog(row, row.doneAttempt!, stream, from));
       origin = row.originPathspec;
     }
-    return decodeLog(bytes);
+    return log;
+  }
+
+  async #log(stream: LogStream): Promise<DecodedLog> {
+    const log = await this.#stored(stream, 0);
+    return decodeLog(log?.bytes, log?.format);
   }
 
   #loadRecord(): Promise<TaskRecord> {
@@ -239,4 +285,8 @@ export class Task<F = unknown> {
     }
     return a;
   }
+}
+
+function toLogLine(l: LogLine): TaskLogLine {
+  return { at: l.at === undefined ? undefined : new Date(l.at), text: l.text };
 }

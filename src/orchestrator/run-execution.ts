@@ -10,7 +10,6 @@ import { stepsOf } from '../authoring/metadata.js';
 import type { StepNode } from '../graph/types.js';
 import type { StoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
-import { HeardOutput } from './heard-output.js';
 import type { ExpectedTransition, TaskSpec, TaskSuccess } from '../runtime/protocol.js';
 import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult } from './executors/types.js';
 import type { LoadedFlow } from './load-flow.js';
@@ -233,7 +232,6 @@ export class RunExecution {
     const abort = new AbortController();
     const seconds = task.settings.timeoutSeconds;
     const timers: NodeJS.Timeout[] = [];
-    const heard = new HeardOutput();
     this.s.executor
       .submit(
         this.spec(task, attempt, fallback),
@@ -265,10 +263,7 @@ export class RunExecution {
               timers.push(timer);
             }
           },
-          onLog: (stream, lines, at) => {
-            heard.add(stream, lines, at);
-            this.s.reporter.taskOutput(ref, stream, lines, at);
-          },
+          onLog: (stream, lines, at) => this.s.reporter.taskOutput(ref, stream, lines, at),
         },
         abort.signal,
       )
@@ -281,7 +276,7 @@ export class RunExecution {
           clearTimeout(t);
           this.timers.delete(t);
         }
-        this.onAttemptDone(task, attempt, ref, r, fallback, heard);
+        this.onAttemptDone(task, attempt, ref, r, fallback);
       })
       .catch((e) => this.onAttemptDone(task, attempt, ref, internalFailure(e)));
   }
@@ -292,24 +287,19 @@ export class RunExecution {
     ref: TaskRef | undefined,
     r: ExecutionResult,
     fallback?: TaskSpec['fallback'],
-    heard?: HeardOutput,
   ): void {
     const { outcome } = r;
     const now = Date.now();
     const tref = ref ?? { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt };
     if (!outcome.ok && outcome.exception.type === 'Cancelled') return this.settle();
-    this.record(task, async () => {
-      // A task that was killed (time-out, crash, a stopped run) could not store its output: store
-      // what it printed as it reached the console.
-      const lost = !outcome.ok && r.logs.stdout === null && r.logs.stderr === null;
-      const logs = lost && heard ? await heard.store(this.s.artifacts, task.key, attempt) : r.logs;
-      await this.s.metadata.finishAttempt(task.key, attempt, {
+    this.record(task, () =>
+      this.s.metadata.finishAttempt(task.key, attempt, {
         status: outcome.ok ? 'succeeded' : 'failed',
         finishedAt: now,
         exception: outcome.ok ? null : outcome.exception,
-        logs,
-      });
-    });
+        logs: r.logs,
+      }),
+    );
     if (outcome.ok) {
       this.record(task, () => this.s.metadata.finishTask(task.key, 'succeeded', now, attempt));
       if (outcome.foreach) this.s.reporter.taskSplit(tref, outcome.foreach.numSplits);

@@ -1,91 +1,154 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeLog } from '../storage/log-format.js';
-import type { ArtifactStore, LogStream } from '../storage/types.js';
-import { LogSaver, OutputCapture } from './capture.js';
+import { LocalArtifactStore } from '../storage/local-artifact-store.js';
+import type { LogStream } from '../storage/types.js';
+import { OutputCapture, type CaptureEvents } from './capture.js';
 
 const key = { flow: 'F', runId: '1', step: 'start', taskId: '1' };
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
-/** Records every putLog; everything else is unused here. */
-function logStore() {
-  const puts: Array<{ attempt: number; stream: LogStream; text: string }> = [];
-  const store = {
-    async putLog(_task: unknown, attempt: number, stream: LogStream, data: Uint8Array) {
-      puts.push({ attempt, stream, text: decodeLog(data).text });
-      return `mem:${stream}`;
-    },
-  } as unknown as ArtifactStore;
-  return { store, puts };
+function store(): LocalArtifactStore {
+  const root = mkdtempSync(join(tmpdir(), 'cairn-capture-'));
+  roots.push(root);
+  return new LocalArtifactStore(root);
 }
 
-async function until(check: () => boolean): Promise<void> {
+/** Events that collect the console's lines (confirming them sent unless `hold`) and the stored notices. */
+function events(hold = false) {
+  const shown: string[] = [];
+  const pending: Array<() => void> = [];
+  const stored: Array<{ stream: LogStream; lines: number; end: number }> = [];
+  const ev: CaptureEvents = {
+    lines: (stream, lines, _at, _seq, sent) => {
+      shown.push(...lines.map((l) => `${stream}:${l}`));
+      if (hold) pending.push(sent);
+      else sent();
+    },
+    stored: (stream, s) => stored.push({ stream, lines: s.lines, end: s.end }),
+  };
+  return { ev, shown, pending, stored };
+}
+
+async function text(s: LocalArtifactStore, stream: LogStream, attempt = 0): Promise<string> {
+  const log = await s.readLog(key, attempt, stream);
+  return decodeLog(log?.bytes, log?.format).text;
+}
+
+async function until(check: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await sleep(5);
   }
 }
 
-test('OutputCapture forwards complete lines and keeps everything, the unfinished last line included', () => {
-  const forwarded: string[] = [];
-  const capture = new OutputCapture((stream, lines) => forwarded.push(...lines.map((l) => `${stream}:${l}`)));
+test('The console gets complete lines in order; the store gets everything, the unfinished last line included', async () => {
+  const s = store();
+  const { ev, shown } = events();
+  const capture = new OutputCapture(s, key, 0, ev);
   capture.write('stdout', 'a\nb');
   capture.write('stderr', 'oops\n');
   capture.write('stdout', 'c\nd');
-  assert.deepEqual(forwarded, ['stdout:a', 'stderr:oops', 'stdout:bc']);
-  const out = capture.finish();
-  assert.deepEqual(forwarded, ['stdout:a', 'stderr:oops', 'stdout:bc', 'stdout:d']);
-  assert.equal(decodeLog(out.stdout).text, 'a\nbc\nd');
-  assert.equal(decodeLog(out.stderr).text, 'oops\n');
+  const logs = await capture.finish();
+  assert.deepEqual(shown.filter((l) => l.startsWith('stdout')), ['stdout:a', 'stdout:bc', 'stdout:d']);
+  assert.deepEqual(shown.filter((l) => l.startsWith('stderr')), ['stderr:oops']);
+  assert.equal(await text(s, 'stdout'), 'a\nbc\nd');
+  assert.equal(await text(s, 'stderr'), 'oops\n');
+  assert.match(logs.stdout!, /logs\/F\/1\/start\/1\/0\.stdout\/$/);
 });
 
 test('A stream with no output is not stored', async () => {
-  const { store, puts } = logStore();
-  const capture = new OutputCapture(() => undefined);
+  const s = store();
+  const capture = new OutputCapture(s, key, 3, events().ev);
   capture.write('stdout', 'only stdout\n');
-  const logs = await new LogSaver(capture, store, key, 0, 60_000).finish();
-  assert.deepEqual(logs, { stdout: 'mem:stdout', stderr: null });
-  assert.deepEqual(puts, [{ attempt: 0, stream: 'stdout', text: 'only stdout\n' }]);
+  const logs = await capture.finish();
+  assert.equal(logs.stderr, null);
+  assert.equal(await s.readLog(key, 3, 'stderr'), undefined);
+  assert.equal(await text(s, 'stdout', 3), 'only stdout\n');
 });
 
-test('LogSaver stores the output while the task runs, only when there is something new, and all of it at the end', async () => {
-  const { store, puts } = logStore();
-  const capture = new OutputCapture(() => undefined);
-  const saver = new LogSaver(capture, store, key, 2, 10);
-  await sleep(50);
-  assert.equal(puts.length, 0, 'nothing printed, nothing stored');
-
-  capture.write('stdout', 'first\npart');
-  await until(() => puts.length === 1);
-  assert.deepEqual(puts[0], { attempt: 2, stream: 'stdout', text: 'first\npart' });
-  await sleep(60);
-  assert.equal(puts.length, 1, 'nothing new, nothing stored again');
-
-  capture.write('stderr', 'warning\n');
-  await until(() => puts.length === 3);
-  assert.deepEqual(puts.slice(1).map((p) => p.stream).sort(), ['stderr', 'stdout']);
-
-  capture.write('stdout', 'ial\nlast\n');
-  const logs = await saver.finish();
-  assert.deepEqual(logs, { stdout: 'mem:stdout', stderr: 'mem:stderr' });
-  const final = puts.slice(-2);
-  assert.deepEqual(final.find((p) => p.stream === 'stdout')?.text, 'first\npartial\nlast\n');
-  const count = puts.length;
-  await sleep(60);
-  assert.equal(puts.length, count, 'no save after finish');
+test('A line is in the store at once when the task prints now and then, and within flushMs when it prints a lot', async () => {
+  const s = store();
+  const { ev, stored } = events();
+  const capture = new OutputCapture(s, key, 0, ev, { flushMs: 50 });
+  capture.write('stdout', 'first\n');
+  assert.equal(await text(s, 'stdout'), 'first\n', 'stored while write() ran');
+  assert.deepEqual(stored.at(-1), { stream: 'stdout', lines: 1, end: (await s.readLog(key, 0, 'stdout'))!.end });
+  capture.write('stdout', 'second, soon after\npartial');
+  await until(async () => (await text(s, 'stdout')) === 'first\nsecond, soon after\npartial');
+  capture.write('stdout', ' line\n');
+  await capture.finish();
+  assert.equal(await text(s, 'stdout'), 'first\nsecond, soon after\npartial line\n');
+  assert.deepEqual(decodeLog((await s.readLog(key, 0, 'stdout'))!.bytes).lines.map((l) => l.text), ['first', 'second, soon after', 'partial line']);
 });
 
-test('OutputCapture decodes a character split between two byte writes, and text written in another encoding', () => {
-  const forwarded: string[] = [];
-  const capture = new OutputCapture((_stream, lines) => forwarded.push(...lines));
+test('record() adds to the stored stream on a line of its own, without showing it on the console', async () => {
+  const s = store();
+  const { ev, shown } = events();
+  const capture = new OutputCapture(s, key, 0, ev);
+  capture.write('stderr', 'warning: no newline');
+  capture.record('stderr', 'TypeError: boom\n    at start (flow.ts:3:9)');
+  await capture.finish();
+  assert.equal(await text(s, 'stderr'), 'warning: no newline\nTypeError: boom\n    at start (flow.ts:3:9)\n');
+  assert.deepEqual(shown, ['stderr:warning: no newline']);
+});
+
+test('A console that falls behind gets a note instead of the lines it missed; the store has every line', async () => {
+  const s = store();
+  const { ev, shown, pending } = events(true);
+  const capture = new OutputCapture(s, key, 0, ev, { sendMs: 1 });
+  const line = 'x'.repeat(1000);
+  for (let i = 0; i < 6000; i++) capture.write('stdout', `${i} ${line}\n`);
+  const before = shown.length;
+  assert.ok(before > 1000 && before < 6000, String(before));
+  for (const sent of pending.splice(0)) sent();
+  capture.write('stdout', 'after the console caught up\n');
+  await capture.finish();
+  const note = shown.find((l) => l.includes('not shown here'));
+  assert.match(note ?? '', new RegExp(`^stdout:\\[${6000 - before} lines not shown here: the task printed faster than the console could show; \`cairn logs\` has every line\\]$`));
+  assert.equal(shown.at(-1), 'stdout:after the console caught up');
+  const lines = decodeLog((await s.readLog(key, 0, 'stdout'))!.bytes).lines;
+  assert.equal(lines.length, 6001);
+  assert.equal(lines[5999]!.text, `5999 ${line}`);
+});
+
+test('A store that refuses a write gets it again before anything after it, so the stored output has no gap', async () => {
+  const s = store();
+  // The logs folder cannot be made while a file has its name.
+  writeFileSync(join(s.root, 'logs'), 'in the way');
+  const capture = new OutputCapture(s, key, 0, events().ev, { flushMs: 5 });
+  capture.write('stdout', 'one\n');
+  await sleep(20);
+  capture.write('stdout', 'two\n');
+  assert.equal(await s.readLog(key, 0, 'stdout').catch(() => undefined), undefined);
+  unlinkSync(join(s.root, 'logs'));
+  capture.write('stdout', 'three\n');
+  await capture.finish();
+  assert.equal(await text(s, 'stdout'), 'one\ntwo\nthree\n');
+
+  writeFileSync(join(s.root, 'logs', 'F', '1', 'start', '1', '1.stdout'), 'in the way');
+  const failing = new OutputCapture(s, key, 1, events().ev);
+  failing.write('stdout', 'lost\n');
+  await assert.rejects(failing.finish(), /1\.stdout/);
+});
+
+test('Bytes are decoded across writes, and text written in another encoding is read in it', async () => {
+  const s = store();
+  const { ev, shown } = events();
+  const capture = new OutputCapture(s, key, 0, ev);
   const bytes = Buffer.from('héllo €\n');
   capture.write('stdout', bytes.subarray(0, 2));
   capture.write('stdout', bytes.subarray(2, 8));
   capture.write('stdout', bytes.subarray(8));
   capture.write('stdout', '48690a', 'hex');
   capture.write('stdout', new Uint8Array([0xe2, 0x82]));
-  const out = capture.finish();
-  assert.deepEqual(forwarded, ['héllo €', 'Hi', '\ufffd']);
-  assert.equal(decodeLog(out.stdout).text, 'héllo €\nHi\n\ufffd');
+  await capture.finish();
+  assert.deepEqual(shown, ['stdout:héllo €', 'stdout:Hi', 'stdout:\ufffd']);
+  assert.equal(await text(s, 'stdout'), 'héllo €\nHi\n\ufffd');
 });

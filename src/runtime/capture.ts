@@ -1,25 +1,81 @@
 /**
  * Captures what a task prints. The worker's stdout and stderr writes are routed to the running
- * task: complete lines are forwarded as they come (for the console) and everything is kept, each
- * line with the time it began (for `logs` and the client). `LogSaver` writes it to the store while
- * the task runs and once when it ends.
+ * task: each stream goes to the store as it is printed (`StreamLog`: a printed line is readable
+ * within `flushMs`, and the worker holds at most a segment of it), and complete lines go to the
+ * console in batches.
+ *
+ * The console gets lines as they come when the task prints a little, and in batches every `sendMs`
+ * when it prints a lot. When the console falls behind by more than `MAX_UNSENT` characters, lines
+ * are left out of the console (never out of the store), and a note says how many.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { TaskKey } from '../core/types.js';
-import { LogWriter } from '../storage/log-format.js';
-import type { ArtifactStore } from '../storage/types.js';
+import type { ArtifactStore, LogStream } from '../storage/types.js';
 import type { TaskLogs } from './protocol.js';
+import { StreamLog } from './stream-log.js';
 
-type Stream = 'stdout' | 'stderr';
-type Forward = (stream: Stream, lines: string[]) => void;
+type Stream = LogStream;
 const STREAMS = ['stdout', 'stderr'] as const;
 
+/** Records are written to the store at the latest when this much is waiting. */
+const SEGMENT_CHARS = 1024 * 1024;
+/** A batch for the console is sent at the latest when it holds this much. */
+const BATCH_CHARS = 64 * 1024;
+/** Console lines sent but not yet taken by the orchestrator, beyond which lines are left out. */
+const MAX_UNSENT = 4 * 1024 * 1024;
+
+export interface CaptureEvents {
+  /**
+   * Complete lines for the console, printed from `at`. `seq` is the number (from 0) of the first of
+   * them among the stream's lines; undefined for a note of cairn's own. Call `sent` once they left.
+   */
+  lines(stream: Stream, lines: string[], at: number, seq: number | undefined, sent: () => void): void;
+  /**
+   * Everything up to line number `lines` (and the first `partial` characters of the line after it)
+   * and byte `end` of the stream is in the store, at `location`.
+   */
+  stored(stream: Stream, stored: { lines: number; partial: number; end: number; location: string }): void;
+}
+
+export interface CaptureOptions {
+  /** How long a printed line may wait before it is stored (default 200 ms). */
+  flushMs?: number;
+  /** How long a line may wait before it goes to the console (default 50 ms). */
+  sendMs?: number;
+}
+
+interface Batch {
+  lines: string[];
+  chars: number;
+  at: number;
+  seq: number;
+}
+
 export class OutputCapture {
-  private readonly logs: Record<Stream, LogWriter> = { stdout: new LogWriter(), stderr: new LogWriter() };
+  private readonly logs: Record<Stream, StreamLog>;
   /** Bytes written as buffers are decoded across writes: a character may be split between two. */
   private readonly decoders: Record<Stream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  private readonly batches: Partial<Record<Stream, Batch>> = {};
+  private readonly left: Record<Stream, number> = { stdout: 0, stderr: 0 };
+  private unsent = 0;
+  private lastFlush = 0;
+  private lastSend = 0;
+  private readonly flushMs: number;
+  private readonly sendMs: number;
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly forward: Forward) {}
+  constructor(store: ArtifactStore | undefined, task: TaskKey, attempt: number, private readonly events: CaptureEvents, options: CaptureOptions = {}) {
+    this.flushMs = options.flushMs ?? 200;
+    this.sendMs = options.sendMs ?? 50;
+    const log = (s: Stream) =>
+      new StreamLog(store, task, attempt, s, (lines, partial, end) => {
+        const location = this.logs[s].location;
+        if (location) events.stored(s, { lines, partial, end, location });
+      });
+    this.logs = { stdout: log('stdout'), stderr: log('stderr') };
+    this.timer = setInterval(() => this.tick(), Math.min(this.sendMs, this.flushMs));
+    this.timer.unref();
+  }
 
   /** Adds what was written: text, or bytes (also text in another encoding, as `stream.write` takes it). */
   write(stream: Stream, chunk: string | Uint8Array, encoding?: BufferEncoding): void {
@@ -27,78 +83,126 @@ export class OutputCapture {
       typeof chunk === 'string' && (!encoding || /^utf-?8$/i.test(encoding))
         ? this.decoders[stream].end() + chunk
         : this.decoders[stream].write(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    const lines = this.logs[stream].write(text, Date.now());
-    if (lines.length) this.forward(stream, lines);
+    this.add(stream, text, true);
   }
 
-  /** Grows whenever something is printed. */
-  get version(): number {
-    return this.logs.stdout.version + this.logs.stderr.version;
+  /** Adds text to the stored stream only (not to the console), on a line of its own: the error of a failed task. */
+  record(stream: Stream, text: string): void {
+    const recorder = this.logs[stream].recorder;
+    const partial = recorder.partial;
+    // A line the task left open ends here; the console still gets it.
+    if (partial !== undefined) this.queue(stream, [partial], Date.now(), recorder.lineCount);
+    this.add(stream, `${partial !== undefined ? '\n' : ''}${text}${text.endsWith('\n') ? '' : '\n'}`, false);
   }
 
-  /** The stored form of each stream's output so far; undefined for a stream with none. */
-  snapshot(): Record<Stream, Uint8Array | undefined> {
-    const out = (s: Stream) => (this.logs[s].empty ? undefined : this.logs[s].encode());
-    return { stdout: out('stdout'), stderr: out('stderr') };
+  private add(stream: Stream, text: string, show: boolean): void {
+    if (text === '') return;
+    const now = Date.now();
+    const log = this.logs[stream];
+    const lines = log.recorder.write(text, now);
+    if (show && lines.length > 0) this.queue(stream, lines, now, log.recorder.lineCount - lines.length);
+    if (now - this.lastSend >= this.sendMs) this.send();
+    // A task that prints now and then has each line stored at once; one that prints a lot, every flushMs.
+    if (now - this.lastFlush >= this.flushMs) this.flush(true);
+    else if (log.recorder.pendingChars >= SEGMENT_CHARS) log.flush(false);
   }
 
-  /** Forwards an unterminated last line and returns the stored form of everything printed. */
-  finish(): Record<Stream, Uint8Array | undefined> {
-    for (const s of STREAMS) {
-      this.logs[s].write(this.decoders[s].end(), Date.now());
-      const partial = this.logs[s].partial;
-      if (partial) this.forward(s, [partial]);
+  private queue(stream: Stream, lines: string[], at: number, seq: number): void {
+    let batch = this.batches[stream];
+    const chars = lines.reduce((n, l) => n + l.length + 1, 0);
+    if (this.unsent + (batch?.chars ?? 0) + chars > MAX_UNSENT) {
+      this.left[stream] += lines.length;
+      return;
     }
-    return this.snapshot();
-  }
-}
-
-/**
- * Saves a running task's output to the store every `intervalMs` when something new was printed (so
- * that `cairn logs` shows it while the task runs), and all of it when the task ends. Each save
- * replaces the stored log atomically; saves never overlap, so the final one is the last.
- */
-export class LogSaver {
-  private saved = 0;
-  private pending: Promise<unknown> = Promise.resolve();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly capture: OutputCapture,
-    private readonly store: ArtifactStore,
-    private readonly task: TaskKey,
-    private readonly attempt: number,
-    intervalMs = 1000,
-  ) {
-    this.timer = setInterval(() => {
-      if (this.capture.version === this.saved) return;
-      // A failed save while running is not the task's failure; the final save reports its own.
-      this.pending = this.pending.then(() => this.save(this.capture.snapshot())).catch(() => undefined);
-    }, intervalMs);
-    this.timer.unref();
+    if (batch && batch.seq + batch.lines.length !== seq) {
+      this.sendBatch(stream);
+      batch = undefined;
+    }
+    batch ??= this.batches[stream] = { lines: [], chars: 0, at, seq };
+    batch.lines.push(...lines);
+    batch.chars += chars;
+    if (batch.chars >= BATCH_CHARS) this.sendBatch(stream);
   }
 
-  /** Stops the periodic saves and saves everything; resolves to where each stream was stored. */
+  private send(): void {
+    for (const s of STREAMS) this.sendBatch(s);
+    this.lastSend = Date.now();
+  }
+
+  private sendBatch(stream: Stream): void {
+    if (this.left[stream] > 0 && this.unsent < MAX_UNSENT / 2) {
+      const n = this.left[stream];
+      this.left[stream] = 0;
+      const note = `[${n} line${n === 1 ? '' : 's'} not shown here: the task printed faster than the console could show; \`cairn logs\` has every line]`;
+      this.post(stream, [note], Date.now(), undefined, note.length);
+    }
+    const batch = this.batches[stream];
+    if (!batch) return;
+    this.batches[stream] = undefined;
+    this.post(stream, batch.lines, batch.at, batch.seq, batch.chars);
+  }
+
+  private post(stream: Stream, lines: string[], at: number, seq: number | undefined, chars: number): void {
+    this.unsent += chars;
+    this.events.lines(stream, lines, at, seq, () => (this.unsent -= chars));
+  }
+
+  /** Stores what waits; the next line printed within `flushMs` of this (when there was something) waits for the timer. */
+  private flush(open: boolean): void {
+    let any = false;
+    for (const s of STREAMS) any = this.logs[s].flush(open) || any;
+    if (any) this.lastFlush = Date.now();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    if (now - this.lastSend >= this.sendMs) this.send();
+    if (now - this.lastFlush >= this.flushMs) this.flush(true);
+  }
+
+  /** Stores what is waiting now (for a process that is about to exit). Synchronous where the store is. */
+  flushNow(): void {
+    this.send();
+    this.flush(true);
+  }
+
+  /**
+   * Ends the capture: sends the last lines (an unterminated last line too) to the console, stores
+   * everything, and resolves to where each stream was stored (null for a stream with no output).
+   * Rejects when the store could not take the output.
+   */
   async finish(): Promise<TaskLogs> {
     clearInterval(this.timer);
-    const text = this.capture.finish();
-    await this.pending;
-    return this.save(text);
-  }
-
-  private async save(text: Record<Stream, Uint8Array | undefined>): Promise<TaskLogs> {
-    const version = this.capture.version;
-    const logs: TaskLogs = { stdout: null, stderr: null };
     for (const s of STREAMS) {
-      const bytes = text[s];
-      if (bytes) logs[s] = await this.store.putLog(this.task, this.attempt, s, bytes);
+      const log = this.logs[s];
+      const tail = this.decoders[s].end();
+      if (tail) log.recorder.write(tail, Date.now());
+      const partial = log.recorder.partial;
+      if (partial !== undefined) this.queue(s, [partial], Date.now(), log.recorder.lineCount);
     }
-    this.saved = version;
-    return logs;
+    this.send();
+    const [stdout, stderr] = await Promise.all([this.logs.stdout.finish(), this.logs.stderr.finish()]);
+    return { stdout, stderr };
   }
 }
 
 let active: OutputCapture | undefined;
+
+/**
+ * Write callbacks wait here for one microtask that calls them all: a step printing in a tight loop
+ * would otherwise queue a microtask (a closure) per line until the loop ends.
+ */
+let callbacks: Array<() => void> = [];
+function callLater(cb: () => void): void {
+  callbacks.push(cb);
+  if (callbacks.length === 1) {
+    queueMicrotask(() => {
+      const due = callbacks;
+      callbacks = [];
+      for (const f of due) f();
+    });
+  }
+}
 
 /** Routes process.stdout / process.stderr writes to the active capture, once per process. */
 export function installCapture(): void {
@@ -109,7 +213,7 @@ export function installCapture(): void {
       if (!active) return original(chunk as string, encoding as BufferEncoding, cb as () => void);
       active.write(stream, chunk as string | Uint8Array, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined);
       const done = typeof encoding === 'function' ? encoding : cb;
-      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      if (typeof done === 'function') callLater(done as () => void);
       return true;
     }) as typeof target.write;
   }
@@ -117,4 +221,8 @@ export function installCapture(): void {
 
 export function setActiveCapture(capture: OutputCapture | undefined): void {
   active = capture;
+}
+
+export function activeCapture(): OutputCapture | undefined {
+  return active;
 }

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import type { TaskException } from '../core/types.js';
 
 /** What is recorded of an error thrown by a step (or by cairn while running it). */
@@ -13,4 +14,18 @@ export function toException(e: unknown): TaskException {
   }
   // A thrown plain object would read `[object Object]`; show its contents instead.
   return { type: typeof e, message: typeof e === 'object' && e !== null ? inspect(e, { breakLength: Infinity }) : String(e) };
+}
+
+const cairnDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * A failure as a task's stderr ends with it: the error and the frames of its stack that are in the
+ * flow's code (cairn's own frames and Node's are left out), as Node prints an uncaught error.
+ */
+export function describeFailure(e: TaskException): string {
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at ') && !l.includes(cairnDir) && !l.includes('node:internal'));
+  return [`${e.type}: ${e.message}`, ...frames.map((f) => `    ${f}`)].join('\n');
 }

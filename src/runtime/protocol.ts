@@ -87,7 +87,10 @@ export type TaskOutcome = TaskSuccess | TaskFailure;
 export type ToWorker = { type: 'run'; spec: TaskSpec };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'log'; stream: 'stdout' | 'stderr'; lines: string[]; at: number }
+  /** Lines for the console; `seq`: the number of the first among the stream's lines (absent for a note of cairn's own). */
+  | { type: 'log'; stream: 'stdout' | 'stderr'; lines: string[]; at: number; seq?: number }
+  /** The task's output up to line number `lines` (and `partial` characters of the next), byte `end`, of `stream` is stored at `location`. */
+  | { type: 'stored'; stream: 'stdout' | 'stderr'; lines: number; partial: number; end: number; location: string }
   | { type: 'done'; outcome: TaskOutcome; logs: TaskLogs; usage: TaskUsage };
 
 /**

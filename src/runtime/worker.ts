@@ -4,10 +4,10 @@
  */
 import { openArtifactStore, type TaskStoreConfig } from '../storage/config.js';
 import type { ArtifactStore } from '../storage/types.js';
-import { installCapture, LogSaver, OutputCapture, setActiveCapture } from './capture.js';
+import { activeCapture, installCapture, OutputCapture, setActiveCapture } from './capture.js';
 import { runTask } from './task.js';
 import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './protocol.js';
-import { toException } from './exception.js';
+import { describeFailure, toException } from './exception.js';
 
 const stores = new Map<string, Promise<ArtifactStore>>();
 /** Fails the running task; set while one runs. */
@@ -23,22 +23,30 @@ function storeFor(config: TaskStoreConfig): Promise<ArtifactStore> {
   return store;
 }
 
-function send(message: FromWorker): void {
-  process.send!(message);
+function send(message: FromWorker, sent?: () => void): void {
+  process.send!(message, undefined, {}, sent && (() => sent()));
 }
 
 async function handle(spec: TaskSpec): Promise<void> {
-  const capture = new OutputCapture((stream, lines) => send({ type: 'log', stream, lines, at: Date.now() }));
-  setActiveCapture(capture);
   const loop = performance.eventLoopUtilization();
   let outcome: TaskOutcome;
-  let saver: LogSaver | undefined;
+  let store: ArtifactStore | undefined;
+  let opening: unknown;
+  try {
+    store = await storeFor(spec.store);
+  } catch (e) {
+    opening = e;
+  }
+  const capture = new OutputCapture(store, spec, spec.attempt, {
+    lines: (stream, lines, at, seq, sent) => send({ type: 'log', stream, lines, at, ...(seq === undefined ? {} : { seq }) }, sent),
+    stored: (stream, stored) => send({ type: 'stored', stream, ...stored }),
+  });
+  setActiveCapture(capture);
   // An error thrown by code the step left running (a timer, an un-awaited promise) fails this task,
   // as it would end a Node program, instead of crashing the worker during some later task.
   const escaped = new Promise<never>((_, reject) => (failTask = reject));
   try {
-    const store = await storeFor(spec.store);
-    saver = new LogSaver(capture, store, spec, spec.attempt);
+    if (opening !== undefined || !store) throw opening;
     outcome = await Promise.race([runTask(spec, store), escaped]);
   } catch (e) {
     outcome = { ok: false, exception: toException(e) };
@@ -46,14 +54,13 @@ async function handle(spec: TaskSpec): Promise<void> {
     failTask = undefined;
     setActiveCapture(undefined);
   }
+  // As a program's uncaught error ends its stderr, a failed task's error ends its stored stderr.
+  if (!outcome.ok) capture.record('stderr', describeFailure(outcome.exception));
   let logs: TaskLogs = { stdout: null, stderr: null };
-  if (!saver) capture.finish();
-  else {
-    try {
-      logs = await saver.finish();
-    } catch (e) {
-      if (outcome.ok) outcome = { ok: false, exception: toException(e) };
-    }
+  try {
+    logs = await capture.finish();
+  } catch (e) {
+    if (outcome.ok) outcome = { ok: false, exception: toException(e) };
   }
   const used = performance.eventLoopUtilization(loop);
   const usage = { wallMs: used.idle + used.active, busyMs: used.active };
@@ -68,6 +75,8 @@ installCapture();
 // The process that started this one is gone (killed, or its machine's worker stopped hard): stop
 // at once rather than finish a task whose outcome nobody will hear.
 process.on('disconnect', () => process.exit(1));
+// A step that ends the process (`process.exit()`) keeps what it printed until then.
+process.on('exit', () => activeCapture()?.flushNow());
 process.on('message', (message: ToWorker) => {
   if (message.type === 'run') void handle(message.spec);
 });

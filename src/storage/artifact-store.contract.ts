@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { TaskKey } from '../core/types.js';
 import { sha1Hex } from './hash.js';
 import { rejectsWithCode } from './store-helpers.fixture.js';
-import type { ArtifactStore, TaskRecord } from './types.js';
+import type { ArtifactStore, StoredLog, TaskRecord } from './types.js';
 
 export interface ArtifactStoreFixture {
   store: ArtifactStore;
@@ -148,25 +148,41 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
         assert.deepEqual(await store.getTaskRecord(other, 0), record([s1]));
       }));
 
-    it('stores logs per attempt and stream and returns where they are', () =>
+    it('appends log segments per attempt and stream, and reads them back from any offset', () =>
       withStore(async ({ store }) => {
-        const out0 = await store.putLog(task, 0, 'stdout', bytesOf('out 0\n'));
-        const err0 = await store.putLog(task, 0, 'stderr', bytesOf('err 0\n'));
-        await store.putLog(task, 1, 'stdout', bytesOf('out 1\n'));
+        const seg = (start: number, text: string) => ({ start, bytes: bytesOf(text) });
+        const text = (log: StoredLog | undefined) => (log ? Buffer.from(log.bytes).toString() : undefined);
+        const out0 = await store.appendLog(task, 0, 'stdout', seg(0, '1 out a\n'));
+        await store.appendLog(task, 0, 'stdout', seg(8, '2 out b\n'));
+        const err0 = await store.appendLog(task, 0, 'stderr', seg(0, '3 err\n'));
+        await store.appendLog(task, 1, 'stdout', seg(0, '4 out 1\n'));
         assert.equal(typeof out0, 'string');
         assert.ok(out0.length > 0 && out0 !== err0);
-        assert.equal(Buffer.from((await store.getLog(task, 0, 'stdout')) ?? []).toString(), 'out 0\n');
-        assert.equal(Buffer.from((await store.getLog(task, 0, 'stderr')) ?? []).toString(), 'err 0\n');
-        assert.equal(Buffer.from((await store.getLog(task, 1, 'stdout')) ?? []).toString(), 'out 1\n');
-        assert.equal(await store.getLog(task, 1, 'stderr'), undefined);
+        const all = await store.readLog(task, 0, 'stdout');
+        assert.deepEqual({ ...all, bytes: text(all) }, { format: 'records', bytes: '1 out a\n2 out b\n', start: 0, end: 16 });
+        const tail = await store.readLog(task, 0, 'stdout', 8);
+        assert.deepEqual([text(tail), tail?.start, tail?.end], ['2 out b\n', 8, 16]);
+        const mid = await store.readLog(task, 0, 'stdout', 10);
+        assert.deepEqual([text(mid), mid?.start], ['out b\n', 10]);
+        const past = await store.readLog(task, 0, 'stdout', 16);
+        assert.deepEqual([text(past), past?.end], ['', 16]);
+        assert.equal(text(await store.readLog(task, 0, 'stderr')), '3 err\n');
+        assert.equal(text(await store.readLog(task, 1, 'stdout')), '4 out 1\n');
+        assert.equal(await store.readLog(task, 1, 'stderr'), undefined);
       }));
 
-    it('stores an empty log as empty, not as missing', () =>
+    it('chains log segments from 0, stops at a gap, and reads the segment that reaches furthest', () =>
       withStore(async ({ store }) => {
-        await store.putLog(task, 0, 'stdout', new Uint8Array(0));
-        const back = await store.getLog(task, 0, 'stdout');
-        assert.ok(back !== undefined);
-        assert.equal(back.byteLength, 0);
+        const seg = (start: number, text: string) => ({ start, bytes: bytesOf(text) });
+        await store.appendLog(task, 0, 'stdout', seg(0, 'aaaa'));
+        await store.appendLog(task, 0, 'stdout', seg(8, 'cccc'));
+        assert.equal(Buffer.from((await store.readLog(task, 0, 'stdout'))!.bytes).toString(), 'aaaa');
+        await store.appendLog(task, 0, 'stdout', seg(4, 'bb'));
+        await store.appendLog(task, 0, 'stdout', seg(4, 'bbbb'));
+        const log = (await store.readLog(task, 0, 'stdout'))!;
+        assert.deepEqual([Buffer.from(log.bytes).toString(), log.end], ['aaaabbbbcccc', 12]);
+        await rejectsWithCode(() => store.readLog(task, 0, 'stdout', -1), 'INVALID_ARGUMENT', /byte offset/);
+        await rejectsWithCode(() => store.appendLog(task, 0, 'nope' as 'stdout', seg(0, 'x')), 'INVALID_ARGUMENT', /log stream/);
       }));
 
     it('stores card documents per attempt and card id, replaces them, and lists them sorted', () =>

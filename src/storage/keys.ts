@@ -4,7 +4,6 @@
  */
 import { CairnError } from '../errors.js';
 import { isSha1Hex } from './hash.js';
-import type { LogStream } from './types.js';
 
 /** Path segments come from flow, step and task names: refuse anything that could leave the folder. */
 export function checkSegment(what: string, s: string): string {
@@ -26,14 +25,6 @@ export function checkSha(sha: string): string {
     throw new CairnError('INVALID_ARGUMENT', `Invalid blob address ${JSON.stringify(sha)}: expected 40 lowercase hex digits (a sha1).`);
   }
   return sha;
-}
-
-/** `<attempt>.<stream>.log` */
-export function logName(attempt: number, stream: LogStream): string {
-  if (stream !== 'stdout' && stream !== 'stderr') {
-    throw new CairnError('INVALID_ARGUMENT', `Invalid log stream ${JSON.stringify(stream)}: expected "stdout" or "stderr".`);
-  }
-  return `${checkAttempt(attempt)}.${stream}.log`;
 }
 
 /** What a card id may be: it names the card's file (`<cardId>.json`) and is typed on command lines. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -46,10 +46,11 @@ describe('LocalArtifactStore', () => {
     const store = new LocalArtifactStore(root);
     const sha = await store.putBlob(new TextEncoder().encode('layout'));
     await store.putTaskRecord(task, 0, { version: 1, artifacts: {} });
-    const logPath = await store.putLog(task, 2, 'stderr', new TextEncoder().encode('oops'));
+    const logPath = await store.appendLog(task, 2, 'stderr', { start: 0, bytes: new TextEncoder().encode('1 oops\n') });
     assert.ok(existsSync(join(root, 'blobs', sha.slice(0, 2), sha)));
     assert.ok(existsSync(join(root, 'tasks', 'LayoutFlow', '1700000000000001', 'start', '1', '0.json')));
-    assert.equal(logPath, join(root, 'logs', 'LayoutFlow', '1700000000000001', 'start', '1', '2.stderr.log'));
+    assert.equal(logPath, `${join(root, 'logs', 'LayoutFlow', '1700000000000001', 'start', '1', '2.stderr')}/`);
+    assert.ok(existsSync(join(logPath, '000000000000000-000000000000007.log')));
     assert.equal(store.location, root);
   });
 
@@ -93,7 +94,7 @@ describe('LocalArtifactStore', () => {
     for (let i = 0; i < 20; i++) {
       await store.putBlob(new TextEncoder().encode(`blob ${i % 5}`));
       await store.putTaskRecord({ ...task, taskId: String(i) }, 0, { version: 1, artifacts: {} });
-      await store.putLog({ ...task, taskId: String(i) }, 0, 'stdout', new TextEncoder().encode('x'));
+      await store.appendLog({ ...task, taskId: String(i) }, 0, 'stdout', { start: 0, bytes: new TextEncoder().encode('x') });
     }
     assert.deepEqual(filesUnder(root).filter((f) => f.endsWith('.tmp')), []);
     assert.equal(readdirSync(join(root, 'blobs'), { recursive: true }).filter((f) => String(f).length > 2).length, 5);
@@ -120,9 +121,22 @@ describe('LocalArtifactStore', () => {
     const store = new LocalArtifactStore(tempRoot());
     for (const bad of ['..', '.', 'a/b', 'a\\b', '']) {
       await rejectsWithCode(() => store.putTaskRecord({ ...task, step: bad }, 0, { version: 1, artifacts: {} }), 'INVALID_ARGUMENT');
-      await rejectsWithCode(() => store.getLog({ ...task, runId: bad }, 0, 'stdout'), 'INVALID_ARGUMENT');
+      await rejectsWithCode(() => store.readLog({ ...task, runId: bad }, 0, 'stdout'), 'INVALID_ARGUMENT');
     }
     await rejectsWithCode(() => store.putTaskRecord(task, -1, { version: 1, artifacts: {} }), 'INVALID_ARGUMENT');
+  });
+
+  it('reads a log stored by an older version as one file, with or without its header', async () => {
+    const root = tempRoot();
+    const store = new LocalArtifactStore(root);
+    const dir = join(root, 'logs', 'LayoutFlow', '1700000000000001', 'start', '1');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '0.stdout.log'), 'cairn-log 1\n12 old\n');
+    writeFileSync(join(dir, '0.stderr.log'), 'plain\n');
+    const out = await store.readLog(task, 0, 'stdout');
+    assert.deepEqual([out?.format, Buffer.from(out!.bytes).toString(), out?.end], ['records', '12 old\n', 7]);
+    const err = await store.readLog(task, 0, 'stderr');
+    assert.deepEqual([err?.format, Buffer.from(err!.bytes).toString()], ['text', 'plain\n']);
   });
 
   it('reports a task record that is not valid JSON', async () => {

@@ -3,7 +3,7 @@
  *
  *   <root>/blobs/<sha[0:2]>/<sha>                                          serialized bytes, as is
  *   <root>/tasks/<flow>/<runId>/<step>/<taskId>/<attempt>.json              TaskRecord
- *   <root>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>.log       captured output
+ *   <root>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>/<start>-<end>.log   captured output, in segments
  *   <root>/cards/<flow>/<runId>/<step>/<taskId>/<attempt>/<cardId>.json     card documents
  *
  * Every write goes to a uniquely named temporary file in the target folder and is then moved into
@@ -20,8 +20,9 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { isSha1Hex, sha1Hex } from './hash.js';
-import { cardName, checkAttempt, checkSegment, checkSha, logName } from './keys.js';
-import type { ArtifactStore, LogStream, TaskRecord } from './types.js';
+import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
+import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
+import type { ArtifactStore, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
 
 /** Distinguishes temporary files of this process from those of other processes and hosts. */
 const TMP_TAG = `${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -190,13 +191,43 @@ export class LocalArtifactStore implements ArtifactStore {
     return r as TaskRecord;
   }
 
-  putLogSync(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): string {
-    return this.writeAtomic(this.taskDir('logs', task), logName(attempt, stream), data);
+  appendLogSync(task: TaskKey, attempt: number, stream: LogStream, segment: LogSegment): string {
+    const dir = join(this.taskDir('logs', task), logFolder(attempt, stream));
+    if (segment.bytes.byteLength > 0) this.writeAtomic(dir, segmentName(segment.start, segment.bytes.byteLength), segment.bytes);
+    return `${dir}/`;
   }
 
-  getLogSync(task: TaskKey, attempt: number, stream: LogStream): Uint8Array | undefined {
-    return readIfExists(join(this.taskDir('logs', task), logName(attempt, stream)));
+  readLogSync(task: TaskKey, attempt: number, stream: LogStream, from = 0): StoredLog | undefined {
+    checkOffset('offset', from);
+    const dir = join(this.taskDir('logs', task), logFolder(attempt, stream));
+    // A segment read away between listing and reading (a rewrite of the folder) is looked for again.
+    for (let tries = 0; ; tries++) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (e) {
+        if (errCode(e) !== 'ENOENT') throw storeError(`Cannot read the ${stream} of ${taskPathspec(task)} at ${dir}`, e);
+        return this.readOldLog(task, attempt, stream, from);
+      }
+      const chain = chainSegments(names);
+      if (chain.length === 0) return this.readOldLog(task, attempt, stream, from);
+      const wanted = segmentsFrom(chain, from);
+      try {
+        const parts = wanted.map((seg) => readFileSync(join(dir, seg.name)));
+        const end = chain.at(-1)!.end;
+        return { format: 'records', bytes: joinFrom(wanted, parts, from), start: Math.min(from, end), end };
+      } catch (e) {
+        if (errCode(e) !== 'ENOENT' || tries >= 3) throw storeError(`Cannot read the ${stream} of ${taskPathspec(task)} at ${dir}`, e);
+      }
+    }
   }
+
+  /** Output stored by older versions: one file, `<attempt>.<stream>.log`. */
+  private readOldLog(task: TaskKey, attempt: number, stream: LogStream, from: number): StoredLog | undefined {
+    const bytes = readIfExists(join(this.taskDir('logs', task), `${logFolder(attempt, stream)}.log`));
+    return bytes && oldLog(bytes, from);
+  }
+
 
   private cardDir(task: TaskKey, attempt: number): string {
     return join(this.taskDir('cards', task), String(checkAttempt(attempt)));
@@ -243,12 +274,12 @@ export class LocalArtifactStore implements ArtifactStore {
     return this.getTaskRecordSync(task, attempt);
   }
 
-  async putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string> {
-    return this.putLogSync(task, attempt, stream, data);
+  async appendLog(task: TaskKey, attempt: number, stream: LogStream, segment: LogSegment): Promise<string> {
+    return this.appendLogSync(task, attempt, stream, segment);
   }
 
-  async getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined> {
-    return this.getLogSync(task, attempt, stream);
+  async readLog(task: TaskKey, attempt: number, stream: LogStream, from?: number): Promise<StoredLog | undefined> {
+    return this.readLogSync(task, attempt, stream, from);
   }
 
   async putCard(task: TaskKey, attempt: number, cardId: string, bytes: Uint8Array): Promise<void> {

@@ -108,13 +108,13 @@ if (!env) {
       const sha = await store.putBlob(bytesOf('layout'));
       const task = { flow: 'LayoutFlow', runId: '1700000000000001', step: 'start', taskId: '1' };
       await store.putTaskRecord(task, 0, { version: 1, artifacts: {} });
-      const logAt = await store.putLog(task, 2, 'stderr', bytesOf('oops'));
+      const logAt = await store.appendLog(task, 2, 'stderr', { start: 0, bytes: bytesOf('1 oops\n') });
       assert.deepEqual((await bucket.keys(`${prefix}/`)).sort(), [
         `${prefix}/blobs/${sha.slice(0, 2)}/${sha}`,
-        `${prefix}/logs/LayoutFlow/1700000000000001/start/1/2.stderr.log`,
+        `${prefix}/logs/LayoutFlow/1700000000000001/start/1/2.stderr/000000000000000-000000000000007.log`,
         `${prefix}/tasks/LayoutFlow/1700000000000001/start/1/0.json`,
       ]);
-      assert.equal(logAt, `s3://${bucket.name}/${prefix}/logs/LayoutFlow/1700000000000001/start/1/2.stderr.log`);
+      assert.equal(logAt, `s3://${bucket.name}/${prefix}/logs/LayoutFlow/1700000000000001/start/1/2.stderr/`);
       assert.equal(store.location, `s3://${bucket.name}/${prefix}`);
     });
 

@@ -3,7 +3,7 @@
  *
  *   <prefix>/blobs/<sha[0:2]>/<sha>                                       serialized bytes, as is
  *   <prefix>/tasks/<flow>/<runId>/<step>/<taskId>/<attempt>.json           TaskRecord
- *   <prefix>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>.log    captured output
+ *   <prefix>/logs/<flow>/<runId>/<step>/<taskId>/<attempt>.<stream>/<start>-<end>.log   captured output, in segments
  *   <prefix>/cards/<flow>/<runId>/<step>/<taskId>/<attempt>/<cardId>.json  card documents
  *
  * - Blobs are written once: a conditional put (`If-None-Match: *`) that the server refuses with
@@ -26,7 +26,8 @@ import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { BlobCache } from './blob-cache.js';
 import { isSha1Hex, sha1Hex } from './hash.js';
-import { cardName, checkAttempt, checkSegment, checkSha, logName } from './keys.js';
+import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
+import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
 import {
   createS3Client,
   DEFAULT_CONCURRENCY,
@@ -42,7 +43,7 @@ import {
 } from './s3-client.js';
 import { SyncBridge } from './s3-sync-bridge.js';
 import { CHUNK_BYTES, downloadBlob, downloadBlobToFile, partSizeFor, uploadMultipart, type S3Io } from './s3-transfer.js';
-import type { ArtifactStore, LogStream, TaskRecord } from './types.js';
+import type { ArtifactStore, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
 
 export interface S3ArtifactStoreOptions extends S3Settings {
   /** Folder of the local read cache; without one, every read goes to the server. */
@@ -316,15 +317,55 @@ export class S3ArtifactStore implements ArtifactStore {
     return r as TaskRecord;
   }
 
-  async putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string> {
-    const key = this.taskKey('logs', task, logName(attempt, stream));
-    await this.putObject(key, data, 'text/plain; charset=utf-8', `Cannot write the ${stream} of ${taskPathspec(task)}`);
-    return `s3://${this.settings.bucket}/${key}`;
+  async appendLog(task: TaskKey, attempt: number, stream: LogStream, segment: LogSegment): Promise<string> {
+    const folder = this.taskKey('logs', task, `${logFolder(attempt, stream)}/`);
+    if (segment.bytes.byteLength > 0) {
+      const key = `${folder}${segmentName(segment.start, segment.bytes.byteLength)}`;
+      await this.putObject(key, segment.bytes, 'text/plain; charset=utf-8', `Cannot write the ${stream} of ${taskPathspec(task)}`);
+    }
+    return `s3://${this.settings.bucket}/${folder}`;
   }
 
-  async getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined> {
-    const key = this.taskKey('logs', task, logName(attempt, stream));
-    return this.getObject(key, `Cannot read the ${stream} of ${taskPathspec(task)}`);
+  async readLog(task: TaskKey, attempt: number, stream: LogStream, from = 0): Promise<StoredLog | undefined> {
+    checkOffset('offset', from);
+    const what = `Cannot read the ${stream} of ${taskPathspec(task)}`;
+    const folder = this.taskKey('logs', task, `${logFolder(attempt, stream)}/`);
+    const chain = chainSegments(await this.listNames(folder, what));
+    if (chain.length === 0) {
+      const old = await this.getObject(this.taskKey('logs', task, `${logFolder(attempt, stream)}.log`), what);
+      return old && oldLog(old, from);
+    }
+    const wanted = segmentsFrom(chain, from);
+    const parts = await Promise.all(
+      wanted.map(async (seg) => {
+        const bytes = await this.getObject(`${folder}${seg.name}`, what);
+        if (!bytes) throw new CairnError('STORE', `${what}: segment ${seg.name} was listed but is gone; read the log again.`);
+        return bytes;
+      }),
+    );
+    const end = chain.at(-1)!.end;
+    return { format: 'records', bytes: joinFrom(wanted, parts, from), start: Math.min(from, end), end };
+  }
+
+  /** The names of the objects right under `prefix` (not in its subfolders). */
+  private async listNames(prefix: string, what: string): Promise<string[]> {
+    const names: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.limit.run(() =>
+          this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })),
+        );
+        for (const o of page.Contents ?? []) {
+          const name = o.Key?.slice(prefix.length) ?? '';
+          if (name !== '' && !name.includes('/')) names.push(name);
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw s3Failure(e, this.settings, what);
+    }
+    return names;
   }
 
   private cardKey(task: TaskKey, attempt: number, file: string): string {
@@ -342,24 +383,8 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async listCards(task: TaskKey, attempt: number): Promise<string[]> {
-    const prefix = this.cardKey(task, attempt, '');
-    const ids: string[] = [];
-    let token: string | undefined;
-    try {
-      do {
-        const page = await this.limit.run(() =>
-          this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })),
-        );
-        for (const o of page.Contents ?? []) {
-          const name = o.Key?.slice(prefix.length) ?? '';
-          if (name.endsWith('.json') && !name.includes('/')) ids.push(name.slice(0, -'.json'.length));
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
-    } catch (e) {
-      throw s3Failure(e, this.settings, `Cannot list the cards of ${taskPathspec(task)}`);
-    }
-    return ids.sort();
+    const names = await this.listNames(this.cardKey(task, attempt, ''), `Cannot list the cards of ${taskPathspec(task)}`);
+    return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort();
   }
 
   async close(): Promise<void> {

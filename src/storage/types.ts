@@ -31,6 +31,24 @@ export interface TaskRecord {
 
 export type LogStream = 'stdout' | 'stderr';
 
+/** Bytes [start, start + bytes.length) of the records of one stream of a task attempt. */
+export interface LogSegment {
+  start: number;
+  bytes: Uint8Array;
+}
+
+/** One stream of a task attempt's output, as stored, from some offset on. */
+export interface StoredLog {
+  /** `records` (see `log-format.ts`), or `text`: plain output stored by an older version, without times. */
+  format: 'records' | 'text';
+  /** The stored bytes from the offset asked for. */
+  bytes: Uint8Array;
+  /** The offset of the first byte of `bytes`. */
+  start: number;
+  /** The offset just past `bytes`: what is stored so far. */
+  end: number;
+}
+
 export interface ArtifactStore {
   /** `local`, `s3`, ... */
   readonly kind: string;
@@ -53,9 +71,16 @@ export interface ArtifactStore {
   /** Atomically writes (or replaces) the record of one task attempt. */
   putTaskRecord(task: TaskKey, attempt: number, record: TaskRecord): Promise<void>;
   getTaskRecord(task: TaskKey, attempt: number): Promise<TaskRecord | undefined>;
-  /** Stores a task attempt's captured output; returns the location to record in the metadata store. */
-  putLog(task: TaskKey, attempt: number, stream: LogStream, data: Uint8Array): Promise<string>;
-  getLog(task: TaskKey, attempt: number, stream: LogStream): Promise<Uint8Array | undefined>;
+  /**
+   * Appends one segment of a task attempt's output (records of `log-format.ts`, bytes
+   * [start, start + length) of the stream), written once and atomically; returns where the stream
+   * is stored, to record in the metadata store.
+   */
+  appendLog(task: TaskKey, attempt: number, stream: LogStream, segment: LogSegment): Promise<string>;
+  /** The same, synchronously, offered by stores that can (the local folder): a task's prints are not held back. */
+  appendLogSync?(task: TaskKey, attempt: number, stream: LogStream, segment: LogSegment): string;
+  /** What is stored of one stream of a task attempt, from byte offset `from` (default 0); undefined when nothing is. */
+  readLog(task: TaskKey, attempt: number, stream: LogStream, from?: number): Promise<StoredLog | undefined>;
   /**
    * Atomically writes (or replaces: live cards are rewritten while the task runs) the document of
    * card `cardId` of one task attempt. The bytes are the card document's JSON.
@@ -139,7 +164,7 @@ export interface AttemptRow extends TaskKey {
   finishedAt: number | null;
   status: AttemptStatus;
   exception: TaskException | null;
-  /** Where the attempt's stdout / stderr were stored (as returned by `ArtifactStore.putLog`). */
+  /** Where the attempt's stdout / stderr were stored (as returned by `ArtifactStore.appendLog`). */
   logs: { stdout: string | null; stderr: string | null };
   pid: number | null;
 }

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import type { FromWorker, TaskSpec, ToWorker } from '../../runtime/protocol.js';
 import type { TaskException } from '../../core/types.js';
 import type { ExecutionResult, Executor, TaskEvents } from './types.js';
+import { openArtifactStore } from '../../storage/config.js';
+import type { ArtifactStore } from '../../storage/types.js';
+import { HeardTail } from './heard-tail.js';
 
 const cores = availableParallelism();
 const workerFile = fileURLToPath(new URL('../../runtime/worker.js', import.meta.url));
@@ -19,7 +22,12 @@ interface Job {
   events: TaskEvents;
   resolve(r: ExecutionResult): void;
   startedAt?: number;
+  /** What the task printed that its worker has not confirmed stored. */
+  heard: HeardTail;
 }
+
+/** What a worker wrote outside any task's capture while running one (V8's out-of-memory report), up to this much. */
+const STRAY_KEEP = 64 * 1024;
 
 interface Worker {
   proc: ChildProcess;
@@ -29,6 +37,11 @@ interface Worker {
   forkedAt: number;
   /** Killed by us; gone as soon as its exit is seen, and never given another task. */
   killed?: boolean;
+  /** The end of what the process wrote to its stdout and stderr itself while its task ran (kept while `collect`). */
+  stray: string;
+  collect: boolean;
+  /** Resolves once the process's stderr has ended (everything it wrote has been read). */
+  drained: Promise<void>;
 }
 
 function failure(message: string, type = 'WorkerDied'): ExecutionResult['outcome'] {
@@ -54,6 +67,9 @@ export class LocalPool implements Executor {
   private closed = false;
   private growScheduled = false;
   private backlog = 0;
+  private readonly stores = new Map<string, Promise<ArtifactStore>>();
+  /** Attempts of killed workers whose output is being stored. */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(private readonly options: LocalPoolOptions) {}
 
@@ -68,7 +84,7 @@ export class LocalPool implements Executor {
   submit(spec: TaskSpec, events: TaskEvents, signal?: AbortSignal): Promise<ExecutionResult> {
     return new Promise((resolve) => {
       if (this.closed) return resolve({ outcome: failure('The worker pool is shut down.', 'Cancelled'), logs: none(), pid: 0 });
-      const job: Job = { spec, events, resolve };
+      const job: Job = { spec, events, resolve, heard: new HeardTail() };
       this.queue.push(job);
       signal?.addEventListener('abort', () => this.abort(job, signal.reason as TaskException), { once: true });
       this.pump();
@@ -87,8 +103,39 @@ export class LocalPool implements Executor {
       w.job = undefined;
       w.killed = true;
       w.proc.kill('SIGKILL');
-      job.resolve({ outcome: { ok: false, exception: reason }, logs: none(), pid: w.pid });
+      this.endKilled(job, w, { ok: false, exception: reason });
     }
+  }
+
+  /**
+   * Ends the attempt of a job whose worker was killed or died: what it printed that was not stored
+   * yet, and what ended it, are added to its stored output first.
+   */
+  private endKilled(job: Job, w: Worker, outcome: ExecutionResult['outcome']): void {
+    const done = (async () => {
+      await Promise.race([w.drained, new Promise((r) => setTimeout(r, 250))]);
+      const stray = w.stray;
+      w.stray = '';
+      w.collect = false;
+      const failure = outcome.ok ? '' : `${stray}${stray && !stray.endsWith('\n') ? '\n' : ''}${outcome.exception.type}: ${outcome.exception.message}`;
+      const store = await this.storeFor(job.spec).catch(() => undefined);
+      const logs = await job.heard.store(store, job.spec, job.spec.attempt, failure);
+      job.resolve({ outcome, logs, pid: w.pid });
+    })();
+    this.ending.add(done);
+    void done.finally(() => this.ending.delete(done));
+  }
+
+  /** The artifact store of a task, opened once per store (to store what a killed task printed). */
+  private storeFor(spec: TaskSpec): Promise<ArtifactStore> {
+    const key = JSON.stringify(spec.store);
+    let store = this.stores.get(key);
+    if (!store) {
+      store = openArtifactStore(spec.store);
+      this.stores.set(key, store);
+      store.catch(() => this.stores.delete(key));
+    }
+    return store;
   }
 
   cancelPending(reason: string): void {
@@ -103,16 +150,21 @@ export class LocalPool implements Executor {
     for (const w of this.workers) {
       exits.push(new Promise((r) => (w.proc.exitCode !== null || w.proc.signalCode !== null ? r(null) : w.proc.once('exit', r))));
       if (w.job) {
-        w.job.resolve({ outcome: failure(reason, 'Killed'), logs: none(), pid: w.pid });
+        const job = w.job;
         w.job = undefined;
+        w.killed = true;
         w.proc.kill('SIGKILL');
+        this.endKilled(job, w, failure(reason, 'Killed'));
       } else {
         w.proc.disconnect?.();
         w.proc.kill('SIGTERM');
       }
     }
     await Promise.all(exits);
+    await Promise.all([...this.ending]);
     this.workers.clear();
+    for (const store of this.stores.values()) await store.then((s) => s.close?.(), () => undefined);
+    this.stores.clear();
   }
 
   private pump(): void {
@@ -170,10 +222,15 @@ export class LocalPool implements Executor {
       ...(this.options.env ? { env: this.options.env } : {}),
       serialization: 'json',
     });
-    const w: Worker = { proc, pid: proc.pid ?? 0, ready: false, forkedAt: Date.now() };
+    const drained = proc.stderr ? new Promise<void>((r) => proc.stderr!.once('close', () => r())) : Promise.resolve();
+    const w: Worker = { proc, pid: proc.pid ?? 0, ready: false, forkedAt: Date.now(), stray: '', collect: false, drained };
     this.workers.add(w);
     this.spawning++;
-    const stray = (chunk: Buffer) => (this.options.onStray ?? defaultStray)(w.pid, chunk.toString('utf8'));
+    const stray = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (w.collect) w.stray = (w.stray + text).slice(-STRAY_KEEP);
+      (this.options.onStray ?? defaultStray)(w.pid, text);
+    };
     proc.stdout?.on('data', stray);
     proc.stderr?.on('data', stray);
     proc.on('message', (m: FromWorker) => this.onMessage(w, m));
@@ -183,6 +240,8 @@ export class LocalPool implements Executor {
 
   private start(w: Worker, job: Job): void {
     w.job = job;
+    w.stray = '';
+    w.collect = true;
     job.startedAt = Date.now();
     job.events.onStart(w.pid);
     const message: ToWorker = { type: 'run', spec: job.spec };
@@ -197,10 +256,14 @@ export class LocalPool implements Executor {
       this.spawnMs = this.spawnMs * 0.5 + took * 0.5;
       this.pump();
     } else if (m.type === 'log') {
+      w.job?.heard.add(m.stream, m.lines, m.at, m.seq);
       w.job?.events.onLog(m.stream, m.lines, m.at);
+    } else if (m.type === 'stored') {
+      w.job?.heard.stored(m.stream, m);
     } else if (m.type === 'done') {
       const job = w.job;
       w.job = undefined;
+      w.collect = false;
       if (!job) return;
       const took = m.usage.wallMs;
       const share = took > 0 ? Math.min(1, m.usage.busyMs / took) : 1;
@@ -224,14 +287,23 @@ export class LocalPool implements Executor {
     w.job = undefined;
     if (job) {
       const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
-      job.resolve({
-        outcome: failure(`The worker process (pid ${w.pid}) running this task ${how} before the task finished.`),
-        logs: none(),
-        pid: w.pid,
+      const died = `The worker process (pid ${w.pid}) running this task ${how} before the task finished`;
+      // Read the rest of what the process wrote before saying why it died: V8 says so on stderr.
+      void Promise.race([w.drained, new Promise((r) => setTimeout(r, 250))]).then(() => {
+        const fatal = /FATAL ERROR: ([^\n]*)/.exec(w.stray)?.[1]?.trim();
+        const outcome = fatal
+          ? failure([`${died}: ${fatal}.`, outOfMemoryHint(fatal)].filter(Boolean).join(' '), /out of memory/i.test(fatal) ? 'OutOfMemory' : 'WorkerDied')
+          : failure(`${died}.`);
+        this.endKilled(job, w, outcome);
       });
     }
     if (!this.closed) this.pump();
   }
+}
+
+function outOfMemoryHint(fatal: string): string {
+  if (!/out of memory/i.test(fatal)) return '';
+  return 'The task used more memory than Node allows a process: give it more (NODE_OPTIONS=--max-old-space-size=MB in the environment of the run), or make the step hold less at once.';
 }
 
 function none() {

@@ -55,3 +55,41 @@ test('runFlow rejects, storing nothing, when the flow or its parameters are inva
   });
   await assert.rejects(cairn.runFlow(join(project.dir, 'missing.ts'), { cwd: project.dir, env }), { code: 'INVALID_ARGUMENT' });
 });
+
+test('runFlow with: adds decorators to every step; a bad spec rejects before anything is stored', async () => {
+  const file = project.write(
+    'with-flow.ts',
+    `import { FlowSpec, step, catchError, current } from 'cairnflow';
+export class WithFlow extends FlowSpec {
+  declare failure: unknown;
+  declare attempts: number;
+  @step start() {
+    if (current.retryCount < 2) throw new Error('flaky');
+    this.attempts = current.retryCount + 1;
+    this.next(this.risky);
+  }
+  @catchError({ var: 'failure', printException: false }) @step risky() {
+    throw new Error('always');
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`,
+  );
+  const run = await cairn.runFlow(file, { with: ['retry:times=2', 'catch:var=caught'], cwd: project.dir, env });
+  assert.equal(run.successful, true);
+  assert.equal(await run.data.attempts, 3);
+  assert.equal(((await run.data.failure) as { message: string }).message, 'always', "the step's own @catchError wins over --with catch");
+  assert.equal(await run.data.caught, null, 'the --with catch variable is null in the steps that succeeded');
+  assert.equal((await (await run.step('risky')).task()).retryCount, 3, 'retry from --with applies to risky too, then its own catch');
+
+  await assert.rejects(cairn.runFlow(file, { with: ['retry:tims=2'], cwd: project.dir, env }), {
+    code: 'INVALID_ARGUMENT',
+    message: "--with retry:tims=2: unknown option 'tims'. The options of retry are: times, minutesBetweenRetries.",
+  });
+  cairn.useDatastore(join(project.dir, '.cairn'));
+  cairn.namespace('user:tester');
+  let runs = 0;
+  for await (const _ of (await cairn.Flow.get('WithFlow')).runs()) runs++;
+  assert.equal(runs, 1);
+});

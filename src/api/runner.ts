@@ -22,6 +22,8 @@ export interface RunFlowOptions {
   runIdFile?: string;
   /** `local` or `queue` (default: `CAIRN_EXECUTOR`, the config file's `executor`, else `local`). */
   executor?: 'local' | 'queue';
+  /** Step decorators added to every step that does not have them, as `cairn run --with`: `['retry', 'timeout:seconds=60']`. */
+  with?: string[];
 }
 
 /** Parameter values as the CLI would have received them. */
@@ -46,6 +48,7 @@ async function runOptions(file: string, options: RunFlowOptions): Promise<RunOpt
     ...(options.env ? { env: options.env } : {}),
     ...(options.runIdFile ? { runIdFile: options.runIdFile } : {}),
     ...(options.executor ? { executor: options.executor } : {}),
+    ...(options.with ? { decorators: options.with } : {}),
   };
 }
 

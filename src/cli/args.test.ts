@@ -28,6 +28,13 @@ function usage(pattern: RegExp) {
 }
 
 describe('parseArgs', () => {
+  test('collects options it does not declare, when the command accepts them; one without a value is a flag', () => {
+    const open = { ...run, extraOptions: true };
+    const args = parseArgs(open, ['flow.ts', '--alpha', '0.5', '--verbose', '--no-cache', '--name=x', '--alpha=2', '--last']);
+    assert.deepEqual(args.extra, { alpha: ['0.5', '2'], verbose: [true], 'no-cache': [true], name: ['x'], last: [true] });
+    assert.deepEqual(args.positionals, ['flow.ts']);
+  });
+
   test('reads known options with their values, and flags as true', () => {
     const args = parseArgs(run, ['--run-id-file', 'id.txt', '--max-workers', '4', '--quiet']);
     assert.deepEqual(args, { options: { 'run-id-file': 'id.txt', 'max-workers': 4, quiet: true }, positionals: [], help: false, extra: {} });

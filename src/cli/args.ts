@@ -43,7 +43,7 @@ function optionOf(options: OptionDefs, name: string) {
 /** Parses a command line against a command's options; the values are typed from their declarations. */
 export function parseArgs<O extends OptionDefs>(command: CommandSpec<O>, argv: readonly string[]): ParsedArgs<O> {
   const options: Record<string, string | number | true | Array<string | number>> = {};
-  const extra = new Map<string, string[]>();
+  const extra = new Map<string, Array<string | true>>();
   const positionals: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -60,8 +60,8 @@ export function parseArgs<O extends OptionDefs>(command: CommandSpec<O>, argv: r
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = optionOf(command.options, name);
     if (!spec && command.extraOptions) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? argv[++i]! : undefined;
-      if (value === undefined) throw usageError(`Option --${name} needs a value.`);
+      // Without a value (the end, or another option next) it is a flag: `true`.
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? argv[++i]! : true;
       extra.set(name, [...(extra.get(name) ?? []), value]);
       continue;
     }

@@ -40,8 +40,11 @@ export interface ParsedArgs<O extends OptionDefs = OptionDefs> {
   options: OptionValues<O>;
   positionals: string[];
   help: boolean;
-  /** Options the command does not declare, when it accepts them (`extraOptions`). */
-  extra: Record<string, string[]>;
+  /**
+   * Options the command does not declare, when it accepts them (`extraOptions`): the values given,
+   * `true` for one given without a value (`--verbose`, a flag).
+   */
+  extra: Record<string, Array<string | true>>;
 }
 
 /** What the parser and `--help` need to know about a command (or a subcommand). */

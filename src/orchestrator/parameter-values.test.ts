@@ -226,3 +226,20 @@ test('an IncludeFile default is relative to the flow file; a given path to the w
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a boolean parameter is a flag: --verbose alone is true, --no-verbose false', () => {
+  const p = [param('verbose', { type: 'boolean', default: false }), param('alpha', { default: 1 })];
+  const run = (given: Record<string, Array<string | true>>) =>
+    Object.fromEntries(resolveParameters('TrainFlow', p, { given, env: {} }).map((r) => [r.param.field, r.value]));
+  assert.deepEqual(run({ verbose: [true] }), { verbose: true, alpha: 1 });
+  assert.deepEqual(run({ 'no-verbose': [true] }), { verbose: false, alpha: 1 });
+  assert.deepEqual(run({ verbose: ['no'] }), { verbose: false, alpha: 1 });
+  const fails = (given: Record<string, Array<string | true>>, message: string) =>
+    assert.throws(() => resolveParameters('TrainFlow', p, { given, env: {} }), { code: 'INVALID_ARGUMENT', message });
+  fails({ alpha: [true] }, '--alpha needs a value (a number): write --alpha VALUE.');
+  fails({ 'no-verbose': ['true'] }, '--no-verbose takes no value: write --no-verbose alone, or --verbose VALUE.');
+  fails({ verbose: [true], 'no-verbose': [true] }, '--verbose was given 2 times; give it once.');
+  assert.throws(() => resolveParameters('TrainFlow', p, { given: { 'no-alpha': [true] }, env: {} }), { message: /^Unknown option --no-alpha for `run`/ });
+  const own = [param('no-cache', { type: 'boolean' }), param('cache', { type: 'boolean' })];
+  assert.deepEqual(resolveParameters('F', own, { given: { 'no-cache': [true] }, env: {} }).map((r) => r.value), [true, undefined], 'a parameter named no-cache is itself');
+});

@@ -15,8 +15,11 @@ export interface FlowParameter extends ParameterDefinition {
 }
 
 export interface ResolveOptions {
-  /** Values from the command line, by option name (what the argument parser collected). */
-  given?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Values from the command line, by option name (what the argument parser collected); `true` for
+   * an option given without a value (`--verbose`: a boolean flag).
+   */
+  given?: Readonly<Record<string, ReadonlyArray<GivenValue>>>;
   /** Where `CAIRN_RUN_<NAME>` is looked up (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Where relative paths given on the command line or in the environment start (default `process.cwd()`). */
@@ -28,6 +31,9 @@ export interface ResolveOptions {
   /** The command's own option names, to suggest one for a mistyped option (`--max-wrokers`). */
   commandOptions?: readonly string[];
 }
+
+/** One command-line value: its text, or `true` for an option given without one (`--verbose`). */
+export type GivenValue = string | true;
 
 export interface ResolvedParameter {
   param: FlowParameter;
@@ -138,12 +144,16 @@ interface Folders {
 const COMPUTED = Symbol('computed');
 
 /** The value of one parameter, or the problem with it. */
-function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env: NodeJS.ProcessEnv, dirs: Folders): ResolvedParameter | string | typeof COMPUTED {
+function resolveOne(p: FlowParameter, given: ReadonlyArray<GivenValue> | undefined, env: NodeJS.ProcessEnv, dirs: Folders): ResolvedParameter | string | typeof COMPUTED {
   const envName = envVarName(p.name);
   if (given && given.length > 1) return `--${p.name} was given ${given.length} times; give it once.`;
   let text: string | undefined;
   let label: string;
   let source: ResolvedParameter['source'];
+  if (given?.[0] === true) {
+    if (p.kind === 'parameter' && p.type === 'boolean') return { param: p, value: true, display: true, source: 'cli' };
+    return `--${p.name} needs a value (${p.kind === 'file' ? 'a file path' : typeDescription(p.type)}): write --${p.name} VALUE.`;
+  }
   if (given?.length) {
     [text, label, source] = [given[0]!, `--${p.name}`, 'cli'];
   } else if (env[envName] !== undefined) {
@@ -166,6 +176,31 @@ function resolveOne(p: FlowParameter, given: readonly string[] | undefined, env:
   const parsed = p.kind === 'file' ? readIncluded(p, text, label, dirs.cwd) : parseParameterText(p, text, label);
   if (!parsed.ok) return parsed.message;
   return { param: p, value: parsed.value, display: display(p, parsed.value, text), source };
+}
+
+/**
+ * `--no-<name>` for a boolean parameter `<name>`: given without a value, it means false (unless
+ * the flow has a parameter named `no-<name>` itself). A value after it is a problem.
+ */
+function negatedFlags(
+  params: readonly FlowParameter[],
+  given: Readonly<Record<string, ReadonlyArray<GivenValue>>>,
+  problems: string[],
+): Record<string, ReadonlyArray<GivenValue>> {
+  const out: Record<string, ReadonlyArray<GivenValue>> = { ...given };
+  const names = new Set(params.map((p) => p.name));
+  for (const [option, values] of Object.entries(given)) {
+    if (!option.startsWith('no-') || names.has(option)) continue;
+    const p = params.find((x) => x.name === option.slice(3) && x.kind === 'parameter' && x.type === 'boolean');
+    if (!p) continue;
+    delete out[option];
+    if (values.some((v) => v !== true)) {
+      problems.push(`--${option} takes no value: write --${option} alone, or --${p.name} VALUE.`);
+      continue;
+    }
+    out[p.name] = [...(out[p.name] ?? []), ...values.map(() => 'false')];
+  }
+  return out;
 }
 
 /** Calls a parameter's default function and checks what it returns. */
@@ -199,11 +234,11 @@ function computeDefault(p: FlowParameter, ctx: ParameterContext): ResolvedParame
  * values, values of the wrong type, files that cannot be read.
  */
 export function resolveParameters(flow: string, params: readonly FlowParameter[], options: ResolveOptions = {}): ResolvedParameter[] {
-  const given = options.given ?? {};
+  const problems: string[] = [];
+  const given = negatedFlags(params, options.given ?? {}, problems);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const dirs: Folders = { cwd, defaults: options.flowFile ? dirname(resolve(cwd, options.flowFile)) : cwd, flowRelative: options.flowFile !== undefined };
-  const problems: string[] = [];
   const names = new Set(params.map((p) => p.name));
   for (const option of Object.keys(given)) if (!names.has(option)) problems.push(unknownOption(flow, option, params, options.commandOptions ?? []));
   const byParam = new Map<FlowParameter, ResolvedParameter>();

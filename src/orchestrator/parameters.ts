@@ -242,7 +242,7 @@ export function describeParameters(params: readonly FlowParameter[]): string[] {
     const type =
       p.kind === 'file' ? `${p.isText ? 'text' : 'binary'} file` : p.separator !== undefined ? `strings separated by ${JSON.stringify(p.separator)}` : p.type;
     const details = [type, p.required ? 'required' : p.hasDefault ? `default: ${showDefault(p)}` : 'optional'].join(', ');
-    const left = `--${p.name} ${metavar(p)}`;
+    const left = p.kind === 'parameter' && p.type === 'boolean' ? `--[no-]${p.name}` : `--${p.name} ${metavar(p)}`;
     return `${left.padEnd(26)} ${p.help ? `${p.help} ` : ''}(${details})`;
   });
 }

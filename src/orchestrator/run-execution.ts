@@ -44,6 +44,8 @@ export interface ExecutionSetup {
   maxWorkers: number;
   /** The `_parameters` task's artifacts (parameters and constants) and the parameter names. */
   parameters: { artifacts: Record<string, ArtifactInfo>; names: string[] };
+  /** Each step's decorators, `--with` ones included (default: what the flow class records). */
+  decorators?: ReadonlyMap<string, Record<string, Record<string, unknown>>>;
   clones?: CloneSource;
 }
 
@@ -107,7 +109,8 @@ export class RunExecution {
   constructor(private readonly s: ExecutionSetup) {
     this.flow = s.loaded.flowClass.name;
     this.scheduler = new Scheduler(s.loaded.graph);
-    this.steps = new Map([...stepsOf(s.loaded.flowClass)].map(([name, d]) => [name, settingsOf(d.decorators)]));
+    const decorators = s.decorators ?? new Map([...stepsOf(s.loaded.flowClass)].map(([name, d]) => [name, d.decorators]));
+    this.steps = new Map([...decorators].map(([name, d]) => [name, settingsOf(d)]));
     this.handOff = s.maxWorkers * 2;
     this.codeDir = loaderDirs(s.loaded.file, s.config.root).codeDir;
   }

@@ -24,6 +24,8 @@ import { chooseReporter } from './progress-reporter.js';
 import { RunExecution, userFrames } from './run-execution.js';
 import type { PrepareInputs } from './run-inputs.js';
 import { parameterInputs, parameterProblems } from './parameters.js';
+import { parseDecoratorSpecs, stepDecorators } from './decorator-specs.js';
+import { stepsOf } from '../authoring/metadata.js';
 import { VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -42,6 +44,8 @@ export interface RunOptions {
   progress?: boolean;
   /** `local` or `queue` (default: `CAIRN_EXECUTOR`, the config file's `executor`, else `local`). */
   executor?: string;
+  /** `--with` specs: step decorators added to every step that does not have them (`retry`, `timeout:seconds=60`). */
+  decorators?: string[];
 }
 
 export type RunResult = RunSummary;
@@ -125,6 +129,7 @@ async function recordFailedEnd(metadata: MetadataStore, flow: string, runId: str
 /** Runs a flow: the whole of `cairn run` (and, with `prepare` giving clones, of `cairn resume`). */
 export async function executeRun(options: RunOptions, prepare?: PrepareInputs): Promise<RunResult> {
   const limits = checkLimits(options);
+  const withSpecs = parseDecoratorSpecs(options.decorators ?? []);
   const beatEvery = heartbeatInterval(options.env ?? process.env);
   if (options.runIdFile !== undefined) checkRunIdFile(options.runIdFile);
   const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
@@ -141,6 +146,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
   let pool: Executor | undefined;
   try {
     const loaded = await prepareFlow(options, config);
+    const decorators = stepDecorators(loaded.graph, new Map([...stepsOf(loaded.flowClass)].map(([name, d]) => [name, d.decorators])), withSpecs);
     reporter.validated(loaded.flowClass.name, user, topologicalOrder(loaded.graph));
     pool = await starting;
     const [artifacts, metadata] = await Promise.all([openArtifactStore(config), openMetadataStore(config, { create: true })]);
@@ -159,7 +165,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
         reporter.runStarting(runId);
         const execution = new RunExecution({
           loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags,
-          maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters,
+          maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters, decorators,
           ...(inputs.clones ? { clones: inputs.clones } : {}),
         });
         const summary = await execution.execute(codeSha);

@@ -8,6 +8,12 @@ export const runOptions = {
   'max-workers': { kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
   'max-num-splits': { kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
   'no-progress': { kind: 'flag', help: 'print the plain log of every event, also on a terminal' },
+  with: {
+    kind: 'string',
+    repeat: true,
+    metavar: 'SPEC',
+    help: "add a step decorator to every step that lacks it: retry, 'timeout:seconds=60' (name:key=value,...)",
+  },
   executor: {
     kind: 'string',
     metavar: 'local|queue',
@@ -27,6 +33,7 @@ export function runOptionsFrom(args: ParsedArgs<typeof runOptions>, flow: FlowAr
     ...(o['run-id-file'] ? { runIdFile: o['run-id-file'] } : {}),
     ...(o['no-progress'] ? { progress: false } : {}),
     ...(o.executor ? { executor: o.executor } : {}),
+    ...(o.with ? { decorators: o.with } : {}),
   };
 }
 

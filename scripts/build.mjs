@@ -42,6 +42,8 @@ const browserBundles = [
   { entry: 'src/cards/web/viewer.ts', out: 'cards/viewer.js' },
   // The Vega-Lite renderer, loaded only by cards that hold a chart.
   { entry: 'src/cards/web/vega.ts', out: 'cards/vega.js' },
+  // The web UI (`cairn ui`): its pages, with app.css beside it.
+  { entry: 'src/ui/web/app.ts', out: 'ui/app.js' },
 ];
 await Promise.all(
   browserBundles.map(({ entry, out: file }) =>

@@ -24,7 +24,8 @@ export interface WatchedPage {
   network: string[];
 }
 
-export async function openPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<WatchedPage> {
+/** `allow`: an origin (`http://127.0.0.1:PORT`) whose requests go through too (a server under test). */
+export async function openPage(browser: Browser, options: { width?: number; height?: number; allow?: string } = {}): Promise<WatchedPage> {
   const page = await browser.newPage({ viewport: { width: options.width ?? 1100, height: options.height ?? 900 } });
   const errors: string[] = [];
   const network: string[] = [];
@@ -32,6 +33,7 @@ export async function openPage(browser: Browser, options: { width?: number; heig
   await page.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+    if (options.allow && (url === options.allow || url.startsWith(`${options.allow}/`))) return route.continue();
     network.push(url);
     return route.abort();
   });

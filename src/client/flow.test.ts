@@ -171,3 +171,22 @@ test('flow.run(id) loads one run of the flow', async () => {
   assert.equal((await flow.run('1100')).pathspec, 'ManyFlow/1100');
   await assert.rejects(flow.run('999'), /Run 'ManyFlow\/999' was not found/);
 });
+
+test('runs({ before }) starts after a given run, so a page can be read from its predecessor', async () => {
+  const flow = await Flow.get('ManyFlow');
+  const first: Run[] = [];
+  for await (const r of flow.runs({ pageSize: 7 })) {
+    first.push(r);
+    if (first.length === 7) break;
+  }
+  const next: string[] = [];
+  for await (const r of flow.runs({ pageSize: 3, before: first.at(-1)! })) {
+    next.push(r.id);
+    if (next.length === 5) break;
+  }
+  assert.deepEqual(next, ['1242', '1241', '1240', '1239', '1238']);
+  const tie: string[] = [];
+  for await (const r of (await Flow.get('TieFlow')).runs({ before: { createdAt: T0, id: 'c' } })) tie.push(r.id);
+  assert.deepEqual(tie, ['b', 'a']);
+  await assert.rejects(flow.runs({ before: { createdAt: Number.NaN, id: 'x' } }).next(), /runs\(\{ before \}\)/);
+});

@@ -15,6 +15,11 @@ export interface RunsOptions {
   tags?: readonly string[];
   /** How many runs are read from the store at a time (default 100). */
   pageSize?: number;
+  /**
+   * Only runs older than this one (by creation time, then id): pass the last run of a page to read
+   * the next page. A run, or `{ createdAt, id }` of one.
+   */
+  before?: { readonly createdAt: Date | number; readonly id: string };
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -103,7 +108,7 @@ export class Flow<F = unknown> {
     if (!Number.isInteger(pageSize) || pageSize < 1) {
       throw new CairnError('INVALID_ARGUMENT', `runs({ pageSize }) must be a whole number from 1 up, got ${String(pageSize)}.`);
     }
-    let before: RunQuery['before'];
+    let before: RunQuery['before'] = options.before === undefined ? undefined : cursorOf(options.before);
     for (;;) {
       const page = await this.#listRuns({ tags, limit: pageSize, ...(before ? { before } : {}) });
       for (const row of page) yield new Run<F>(this.#ctx, row);
@@ -121,4 +126,12 @@ export class Flow<F = unknown> {
     const tags = [...new Set([...(this.namespace === null ? [] : [this.namespace]), ...(q.tags ?? [])])];
     return storeCall(`the runs of ${this.name}`, () => this.#ctx.metadata.listRuns({ ...q, flow: this.name, tags }));
   }
+}
+
+function cursorOf(before: NonNullable<RunsOptions['before']>): NonNullable<RunQuery['before']> {
+  const createdAt = before.createdAt instanceof Date ? before.createdAt.getTime() : before.createdAt;
+  if (!Number.isFinite(createdAt) || typeof before.id !== 'string') {
+    throw new CairnError('INVALID_ARGUMENT', 'runs({ before }) takes a run, or { createdAt, id } of one (createdAt a Date or epoch milliseconds).');
+  }
+  return { createdAt, runId: before.id };
 }

@@ -18,6 +18,8 @@ export const commands: ReadonlyArray<readonly [name: string, load: Load]> = [
   ['diff', () => import('./commands/diff.js')],
   ['ui', () => import('./commands/ui.js')],
   ['worker', () => import('./commands/worker.js')],
+  ['init-run', () => import('./commands/init-run.js')],
+  ['step', () => import('./commands/step.js')],
 ];
 
 /** The names of the commands, in order. */

@@ -10,7 +10,8 @@ import { stepsOf } from '../authoring/metadata.js';
 import type { StepNode } from '../graph/types.js';
 import type { StoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
-import type { ExpectedTransition, TaskSpec, TaskSuccess } from '../runtime/protocol.js';
+import type { TaskSpec, TaskSuccess } from '../runtime/protocol.js';
+import { formatSeconds, recordParametersTask, taskSpec } from './task-spec.js';
 import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult } from './executors/types.js';
 import type { LoadedFlow } from './load-flow.js';
 import { loaderDirs } from './load-flow.js';
@@ -70,15 +71,6 @@ export function userFrames(stack: string | undefined): string[] {
     .slice(1)
     .map((l) => l.trim())
     .filter((l) => l.startsWith('at ') && !l.includes(cairnDir) && !l.includes('node:internal'));
-}
-
-function expectedOf(node: StepNode): ExpectedTransition {
-  return {
-    type: node.type,
-    out: node.out,
-    ...(node.foreach !== undefined ? { foreach: node.foreach } : {}),
-    ...(node.switch ? { switch: node.switch } : {}),
-  };
 }
 
 export class RunExecution {
@@ -142,16 +134,9 @@ export class RunExecution {
   }
 
   /** The `_parameters` pseudo-task holds the run's parameters; `start` reads it as its input. */
-  private async recordParameters(): Promise<TaskAttemptKey> {
+  private recordParameters(): Promise<TaskAttemptKey> {
     const { artifacts, metadata, runId } = this.s;
-    const key: TaskAttemptKey = { flow: this.flow, runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 };
-    await artifacts.putTaskRecord(key, 0, { version: 1, artifacts: this.s.parameters.artifacts, next: [this.s.loaded.graph.start] });
-    const now = Date.now();
-    await metadata.createTask({ ...key, createdAt: now, foreachStack: [], parents: [] });
-    await metadata.startAttempt(key, 0, now, process.pid);
-    await metadata.finishAttempt(key, 0, { status: 'succeeded', finishedAt: now });
-    await metadata.finishTask(key, 'succeeded', now, 0);
-    return key;
+    return recordParametersTask(artifacts, metadata, { flow: this.flow, runId, start: this.s.loaded.graph.start, parameters: this.s.parameters.artifacts });
   }
 
   private record(task: LiveTask, fn: () => Promise<unknown>): void {
@@ -202,29 +187,25 @@ export class RunExecution {
   }
 
   private spec(task: LiveTask, attempt: number, fallback?: TaskSpec['fallback']): TaskSpec {
-    const { planned, node, settings } = task;
     const s = this.s;
-    return {
-      ...task.key,
+    return taskSpec({
+      key: task.key,
       attempt,
-      code: { sha: this.codeSha, className: this.flow, sourceFile: s.loaded.file },
+      node: task.node,
+      settings: task.settings,
+      codeSha: this.codeSha,
+      sourceFile: s.loaded.file,
       codeDir: this.codeDir,
-      store: { root: s.config.root, artifacts: s.config.artifacts },
-      resources: settings.resources,
-      inputs: planned.parents,
-      params: { flow: this.flow, runId: s.runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 },
-      foreachStack: planned.foreachStack,
-      expected: expectedOf(node),
+      store: s.config,
+      parents: task.planned.parents,
+      foreachStack: task.planned.foreachStack,
       maxNumSplits: s.maxNumSplits,
       user: s.user,
-      namespace: `user:${s.user}`,
       tags: s.tags,
       parameterNames: s.parameters.names,
       originRunId: s.clones?.originRunId ?? null,
-      environment: settings.environment,
-      ...(settings.catchError?.var !== undefined ? { catchVar: settings.catchError.var } : {}),
       ...(fallback ? { fallback } : {}),
-    };
+    });
   }
 
   private attempt(task: LiveTask, attempt: number, fallback?: TaskSpec['fallback']): void {
@@ -416,10 +397,3 @@ function internalFailure(e: unknown): ExecutionResult {
     pid: 0,
   };
 }
-
-function formatSeconds(s: number): string {
-  if (s >= 3600 && s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? '' : 's'}`;
-  if (s >= 60 && s % 60 === 0) return `${s / 60} minute${s === 60 ? '' : 's'}`;
-  return `${s} second${s === 1 ? '' : 's'}`;
-}
-

@@ -72,7 +72,7 @@ export async function prepareFlow(options: RunOptions, config: StoreConfig): Pro
 }
 
 /** Puts the code package in the store (a cached flow's package normally is there already). */
-async function storeCodePackage(loaded: LoadedFlow, artifacts: ArtifactStore, config: StoreConfig): Promise<string> {
+export async function storeCodePackage(loaded: LoadedFlow, artifacts: ArtifactStore, config: StoreConfig): Promise<string> {
   const { code, codeSha } = loaded;
   if (code !== undefined) return artifacts.putBlob(Buffer.from(code));
   if ((await artifacts.hasBlobs([codeSha])).has(codeSha)) return codeSha;
@@ -84,7 +84,7 @@ async function storeCodePackage(loaded: LoadedFlow, artifacts: ArtifactStore, co
   return stored;
 }
 
-function systemTags(user: string): string[] {
+export function systemTags(user: string): string[] {
   return [`user:${user}`, 'runtime:node', `cairn_version:${VERSION}`, `node_version:${process.versions.node}`];
 }
 

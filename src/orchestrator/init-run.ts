@@ -1,0 +1,81 @@
+/**
+ * `cairn init-run`: records a run for a scheduler that runs its tasks one by one with `cairn step`
+ * (an Argo workflow, a CI job, a shell script). It validates the flow and its parameters, puts the
+ * code package in the artifact store, and records the run under the id the scheduler chose, with
+ * its `_parameters` task. Nothing is recorded when any of that fails.
+ */
+import { CairnError } from '../errors.js';
+import { currentUser } from '../core/identity.js';
+import { MAX_USER_TAGS, validateTags } from '../core/tags.js';
+import { openArtifactStore, openMetadataStore, resolveStoreConfig } from '../storage/config.js';
+import { parameterInputs } from './parameters.js';
+import type { GivenValue } from './parameter-values.js';
+import { prepareFlow, storeCodePackage, systemTags } from './run.js';
+import { silentReporter } from './reporter.js';
+import { recordParametersTask } from './task-spec.js';
+import { checkRunId } from './step-plan.js';
+
+export interface InitRunOptions {
+  flowFile: string;
+  runId: string;
+  tags?: string[];
+  /** Parameter values from the command line, by option name. */
+  given?: Readonly<Record<string, ReadonlyArray<GivenValue>>>;
+  /** The command's own options, to suggest one for a mistyped option. */
+  commandOptions?: readonly string[];
+  /** System tags added to the run's usual ones (`project:`, `project_branch:`). */
+  extraSystemTags?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface InitRunResult {
+  flow: string;
+  runId: string;
+  codePackage: string;
+  parameters: Record<string, unknown>;
+}
+
+export async function initRun(options: InitRunOptions): Promise<InitRunResult> {
+  const runId = checkRunId(options.runId);
+  const env = options.env ?? process.env;
+  const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), env });
+  const user = currentUser(env);
+  const system = [...systemTags(user), 'runtime:scheduler', ...(options.extraSystemTags ?? [])];
+  const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !system.includes(t));
+  if (tags.length > MAX_USER_TAGS) {
+    throw new CairnError('INVALID_ARGUMENT', `A run can have at most ${MAX_USER_TAGS} user tags; ${tags.length} were given.`);
+  }
+  const loaded = await prepareFlow({ flowFile: options.flowFile, ...(options.cwd ? { cwd: options.cwd } : {}) }, config);
+  const flow = loaded.flowClass.name;
+  const [artifacts, metadata] = await Promise.all([openArtifactStore(config), openMetadataStore(config, { create: true })]);
+  try {
+    if (await metadata.getRun(flow, runId)) {
+      throw new CairnError('INVALID_ARGUMENT', `Run ${flow}/${runId} exists already; give each run of a scheduler an id of its own.`);
+    }
+    const prepare = parameterInputs({
+      env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.given ? { given: options.given } : {}),
+      ...(options.commandOptions ? { commandOptions: options.commandOptions } : {}),
+    });
+    const inputs = await prepare({ loaded, artifacts, metadata, reporter: silentReporter() });
+    const codeSha = await storeCodePackage(loaded, artifacts, config);
+    // A scheduler's run records no heartbeat of its own: it is finished by the task that ends it
+    // (`cairn step` of the end step, or of a task that fails for good), never judged lost.
+    await metadata.createRun({
+      flow, runId, user, createdAt: Date.now(), userTags: tags, systemTags: system,
+      params: inputs.parameters.values, codePackage: codeSha, originRunId: null, heartbeatIntervalMs: null,
+    });
+    try {
+      await recordParametersTask(artifacts, metadata, { flow, runId, start: loaded.graph.start, parameters: inputs.parameters.artifacts });
+    } catch (e) {
+      await metadata.finishRun(flow, runId, 'failed', Date.now()).catch(() => {});
+      throw e;
+    }
+    return { flow, runId, codePackage: codeSha, parameters: inputs.parameters.values };
+  } finally {
+    await metadata.close();
+    await artifacts.close?.();
+  }
+}

@@ -89,6 +89,8 @@ function userVersion(db: Db): number {
 }
 
 /**
+ * @internal (its type is better-sqlite3's, which the package's declarations do not depend on)
+ *
  * Brings the schema up to date. Safe when several processes open a new database at once: the
  * version is read again inside an immediate (write-locked) transaction before anything runs.
  */

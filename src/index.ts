@@ -13,8 +13,15 @@ registerFlowLauncher(async (argv, context) => {
 
 export { FlowSpec, type FlowClass } from './authoring/flow-spec.js';
 export { step } from './authoring/step.js';
-export { retry, catchError, timeout, environment, resources } from './authoring/decorators.js';
-export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions } from './authoring/decorators.js';
+export { retry, catchError, timeout, environment, resources, card } from './authoring/decorators.js';
+export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions, CardOptions } from './authoring/decorators.js';
+export type { CurrentCard, CardHandle, CardRenderable } from './authoring/card-access.js';
+export {
+  CardComponentBase, Markdown, Table, Image, VegaChart, ProgressBar, ValueBox, JSONViewer, Artifact, Code,
+  ErrorComponent, ErrorComponent as Error,
+} from './cards/components.js';
+export type { TableOptions, ImageOptions, ProgressBarOptions, ValueBoxOptions } from './cards/components.js';
+export type { TableData } from './cards/component-data.js';
 export { current, type Current } from './authoring/current.js';
 export { Parameter, IncludeFile } from './authoring/parameter.js';
 export type { ParameterOptions, IncludeFileOptions, ParameterType, ParameterContext, DefaultFunction, JsonValue } from './authoring/parameter.js';

@@ -2,6 +2,8 @@
  * `current`: facts about the task that is running, for code inside a step. Outside a task,
  * `isRunningFlow` is false and the other fields are undefined.
  */
+import { currentCard, type CurrentCard } from './card-access.js';
+
 export interface CurrentState {
   flowName: string;
   runId: string;
@@ -29,6 +31,8 @@ export interface Current extends Readonly<CurrentState> {
   readonly isRunningFlow: boolean;
   /** `Flow/run/step/task`. */
   readonly pathspec: string;
+  /** The step's cards (`@card`): `current.card.append(new Markdown('# Hi'))`; see docs/cards.md. */
+  readonly card: CurrentCard;
 }
 
 function field<K extends keyof CurrentState>(k: K): () => CurrentState[K] {
@@ -49,5 +53,6 @@ export const current: Current = Object.freeze(
     username: { get: field('username'), enumerable: true },
     tags: { get: field('tags'), enumerable: true },
     parameterNames: { get: field('parameterNames'), enumerable: true },
+    card: { get: currentCard, enumerable: false },
   }),
 );

@@ -9,7 +9,7 @@
  * thrown while the class is being defined.
  */
 import { CairnError } from '../errors.js';
-import { recordDecorator, recordDecoratorProblem } from './metadata.js';
+import { appendDecorator, recordDecorator, recordDecoratorProblem } from './metadata.js';
 
 type StepMethod = (this: unknown, ...args: never[]) => unknown;
 type MethodDecorator = <M extends StepMethod>(method: M, context: ClassMethodDecoratorContext) => M;
@@ -48,6 +48,29 @@ export interface ResourcesOptions {
   memory?: number;
   gpu?: number;
 }
+
+export interface CardOptions {
+  /** `default` (the task's artifacts, metadata, source and graph, plus your components) or `blank` (only your components). Default `default`. */
+  type?: 'default' | 'blank';
+  /** Tells several cards of a step apart (1 to 64 letters, digits, `_` or `-`); default: the type. */
+  id?: string;
+  /** Seconds that rendering the card may take after the step (default 45); past it the card records a timeout. */
+  timeout?: number;
+  /** For a live card (`current.card.refresh()`): at most how often, in seconds, it is rewritten while the task runs (default 1). */
+  refreshInterval?: number;
+}
+
+/** One `@card` of a step, as recorded (every option resolved). */
+export interface CardSpec {
+  type: 'default' | 'blank';
+  id: string;
+  /** Seconds. */
+  timeout: number;
+  /** Seconds. */
+  refreshInterval: number;
+}
+
+export const CARD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What kind of value an option takes (how `run --with` reads `key=value`). */
 export type OptionKind = 'number' | 'string' | 'boolean' | 'json';
@@ -122,6 +145,23 @@ export const STEP_DECORATORS: Readonly<Record<string, DecoratorDefinition>> = {
       gpu: number(bad, 'gpu', o['gpu'], { integer: true, min: 0 }),
     }),
   },
+  card: {
+    options: { type: 'string', id: 'string', timeout: 'number', refreshInterval: 'number' },
+    normalize: (o, bad) => {
+      const type = o['type'] ?? 'default';
+      if (type !== 'default' && type !== 'blank') bad(`type must be 'default' or 'blank'; got ${JSON.stringify(type)}.`);
+      const id = o['id'] ?? type;
+      if (typeof id !== 'string' || !CARD_ID.test(id)) bad(`id must be 1 to 64 letters, digits, _ or -, like @card({ id: 'metrics' }); got ${JSON.stringify(id)}.`);
+      const spec: CardSpec = {
+        type: type as CardSpec['type'],
+        id: id as string,
+        timeout: number(bad, 'timeout', o['timeout'], { min: 0.001 }) ?? 45,
+        refreshInterval: number(bad, 'refreshInterval', o['refreshInterval'], { min: 0.05 }) ?? 1,
+      };
+      // Several @card decorators on one step are kept as a list (see `decorateCard`).
+      return { cards: [spec] };
+    },
+  },
 };
 
 /** `minutes_between_retries` → `minutesBetweenRetries` (Metaflow spells options in snake case). */
@@ -178,6 +218,34 @@ function decorate(name: string, options: unknown): MethodDecorator {
   };
 }
 
+/**
+ * `@card` may be written several times on a step: each adds a card to the step's list. Two cards
+ * with the same id are a problem that `check` reports.
+ */
+function decorateCard(options: unknown): MethodDecorator {
+  return (method, context) => {
+    const where = `@card on ${typeof context === 'object' && context !== null && typeof context.name === 'string' ? `step ${context.name}` : 'a method'}`;
+    let spec: CardSpec;
+    try {
+      spec = (decoratorOptions('card', options, where)['cards'] as CardSpec[])[0]!;
+    } catch (e) {
+      if (!(e instanceof CairnError)) throw e;
+      recordDecoratorProblem(context, 'card', e.message);
+      return method;
+    }
+    appendDecorator(context, 'card', (existing) => {
+      // Decorators apply from the one nearest the method outwards: put this one first, so the list reads in source order.
+      const cards = [spec, ...((existing?.['cards'] as CardSpec[] | undefined) ?? [])];
+      const twin = cards.slice(1).find((c) => c.id === spec.id);
+      if (twin) {
+        return `${where}: two cards have the id '${spec.id}'. Give each card of a step its own id, like @card({ id: 'metrics' }).`;
+      }
+      return { cards };
+    });
+    return method;
+  };
+}
+
 /** Both forms of a decorator: `@name` (bare) and `@name(options)`. */
 function either(name: string, a: unknown, b: unknown): unknown {
   if (isDecoratorCall(a, b)) return decorate(name, undefined)(a as StepMethod, b);
@@ -217,6 +285,18 @@ export function environment(a?: unknown, b?: unknown): unknown {
   return either('environment', a, b);
 }
 
+/**
+ * Gives the task a card: a report stored with its artifacts, drawn after the step (also when the
+ * step fails) and viewed with `cairn card view`, the web UI or `task.cards()`. Write it several
+ * times with different ids for several cards. `@card` alone is a default card.
+ */
+export function card<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
+export function card(options?: CardOptions): MethodDecorator;
+export function card(a?: unknown, b?: unknown): unknown {
+  if (isDecoratorCall(a, b)) return decorateCard(undefined)(a as StepMethod, b);
+  return decorateCard(a);
+}
+
 /** What the task needs; executors that place tasks on machines honour it. `@resources` alone works too. */
 export function resources<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
 export function resources(options?: ResourcesOptions): MethodDecorator;
@@ -231,6 +311,8 @@ export interface StepSettings {
   timeoutSeconds: number | undefined;
   environment: Record<string, string>;
   resources: { cpu?: number; memory?: number; gpu?: number };
+  /** The step's cards, in source order. */
+  cards: CardSpec[];
 }
 
 export function settingsOf(decorators: Record<string, Record<string, unknown>>): StepSettings {
@@ -242,5 +324,6 @@ export function settingsOf(decorators: Record<string, Record<string, unknown>>):
     timeoutSeconds: decorators['timeout']?.['seconds'] as number | undefined,
     environment: (decorators['environment']?.['vars'] as Record<string, string> | undefined) ?? {},
     resources: (decorators['resources'] as StepSettings['resources'] | undefined) ?? {},
+    cards: (decorators['card']?.['cards'] as CardSpec[] | undefined) ?? [],
   };
 }

@@ -62,6 +62,21 @@ export function recordDecorator(context: ClassMethodDecoratorContext, decorator:
   if (entry.problems) delete entry.problems[decorator];
 }
 
+/**
+ * Records a decorator that may be written several times on a method: `merge` gets what is recorded
+ * so far and returns the new options, or a message saying why they cannot work.
+ */
+export function appendDecorator(
+  context: ClassMethodDecoratorContext,
+  decorator: string,
+  merge: (existing: Record<string, unknown> | undefined) => Record<string, unknown> | string,
+): void {
+  const entry = entryOf(context, decorator);
+  const next = merge(entry.decorators[decorator]);
+  if (typeof next === 'string') recordDecoratorProblem(context, decorator, next);
+  else if (!entry.problems?.[decorator]) entry.decorators[decorator] = next;
+}
+
 /** Records that a decorator on a method cannot work, and why; loading the flow reports it. */
 export function recordDecoratorProblem(context: ClassMethodDecoratorContext, decorator: string, message: string): void {
   const entry = entryOf(context, decorator);

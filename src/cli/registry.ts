@@ -16,6 +16,7 @@ export const commands: ReadonlyArray<readonly [name: string, load: Load]> = [
   ['dump', () => import('./commands/dump.js')],
   ['tag', () => import('./commands/tag.js')],
   ['diff', () => import('./commands/diff.js')],
+  ['card', () => import('./commands/card.js')],
   ['ui', () => import('./commands/ui.js')],
   ['worker', () => import('./commands/worker.js')],
   ['init-run', () => import('./commands/init-run.js')],

@@ -52,6 +52,7 @@ function toNode(step: ParsedStep): StepNode {
     strayNextLocs: [...step.strayNextLocs],
   };
   if (step.nextLoc) node.nextLoc = step.nextLoc;
+  if (step.lines) node.lines = { ...step.lines };
   if (step.doc !== undefined) node.doc = step.doc;
   const tr = step.transition;
   if (step.name !== END_STEP) {

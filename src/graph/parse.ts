@@ -207,6 +207,10 @@ function readStep(
   const step: ParsedStep = {
     name,
     loc: locOf(method.key, ctx.file),
+    lines: {
+      start: Math.min(method.loc?.start.line ?? 1, ...(method.decorators ?? []).map((d) => d.loc?.start.line ?? Infinity)),
+      end: method.loc?.end.line ?? 1,
+    },
     doc: docBetween(ctx.comments, {
       from: docFrom,
       to: start(method.key),

@@ -19,6 +19,8 @@ export interface StepNode {
   type: NodeType;
   /** Where the step method is declared. */
   loc: SourceLocation;
+  /** The lines of `loc.file` the method spans, its decorators included (1-based, inclusive). */
+  lines?: { start: number; end: number };
   /** Where its final `this.next(...)` call is, if it has one. */
   nextLoc?: SourceLocation;
   /** The method's leading doc comment, if any (shown by `show`). */
@@ -98,6 +100,8 @@ export interface ParsedStep {
   name: string;
   /** Where the method name is. */
   loc: SourceLocation;
+  /** The lines the method spans, its decorators included. */
+  lines?: { start: number; end: number };
   doc?: string;
   /** Declared parameters (a TypeScript `this` parameter is not counted). */
   numArgs: number;

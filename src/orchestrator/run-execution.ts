@@ -18,6 +18,8 @@ import { loaderDirs } from './load-flow.js';
 import type { RunReporter, RunSummary, StartKind, TaskRef } from './reporter.js';
 import { taskPlace } from '../core/place.js';
 import { Scheduler, type PlannedTask } from './scheduler.js';
+import { taskCardsByStep } from './card-context.js';
+import type { TaskCards } from '../runtime/protocol.js';
 
 /** A task of an origin run that a resumed run reuses instead of running. */
 export interface CloneCandidate {
@@ -77,6 +79,7 @@ export class RunExecution {
   private readonly flow: string;
   private readonly scheduler: Scheduler;
   private readonly steps: Map<string, StepSettings>;
+  private readonly cards: Map<string, TaskCards>;
   private nextTaskId = 1;
   /** Tasks of this run that are clones (`step/taskId`); resume clones a task only after its parents. */
   private readonly cloned = new Set<string>([`${PARAMETERS_STEP}/${PARAMETERS_TASK_ID}`]);
@@ -103,6 +106,7 @@ export class RunExecution {
     this.scheduler = new Scheduler(s.loaded.graph);
     const decorators = s.decorators ?? new Map([...stepsOf(s.loaded.flowClass)].map(([name, d]) => [name, d.decorators]));
     this.steps = new Map([...decorators].map(([name, d]) => [name, settingsOf(d)]));
+    this.cards = taskCardsByStep(s.loaded.graph, new Map([...this.steps].map(([name, st]) => [name, st.cards])));
     this.handOff = s.maxWorkers * 2;
     this.codeDir = loaderDirs(s.loaded.file, s.config.root).codeDir;
   }
@@ -205,6 +209,7 @@ export class RunExecution {
       parameterNames: s.parameters.names,
       originRunId: s.clones?.originRunId ?? null,
       ...(fallback ? { fallback } : {}),
+      ...(this.cards.has(task.key.step) ? { cards: this.cards.get(task.key.step)! } : {}),
     });
   }
 

@@ -5,6 +5,7 @@
  * a worker process as the orchestrator's local pool does (output capture, `@timeout`, crashes),
  * records the task and its attempt, and ends the run when the task is its end step or fails for good.
  */
+import { taskCardsByStep } from './card-context.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
@@ -87,12 +88,14 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     const plan = await planStep({ graph: loaded.graph, runId, step: o.step, inputs, ...(o.splitIndex !== undefined ? { splitIndex: o.splitIndex } : {}), metadata, artifacts });
     const key: TaskKey = { flow, runId, step: o.step, taskId };
     await checkNotRecorded(metadata, key, attempt, plan);
+    const cards = taskCardsByStep(loaded.graph, new Map([[o.step, settings.cards]])).get(o.step);
     const spec = (n: number, fallback?: TaskSpec['fallback']) =>
       taskSpec({
         key, attempt: n, node: plan.node, settings, codeSha: loaded.codeSha, sourceFile: loaded.file,
         codeDir: loaderDirs(loaded.file, config.root).codeDir, store: config, parents: plan.parents.map((p) => p.key),
         foreachStack: plan.foreachStack, maxNumSplits, user: currentUser(env), tags: row.userTags,
         parameterNames: Object.keys(row.params), originRunId: row.originRunId, ...(fallback ? { fallback } : {}),
+        ...(cards ? { cards } : {}),
       });
     const task = new OneTask({ metadata, artifacts, reporter, key, plan, settings, env });
     let r = await task.attempt(spec(attempt), attempt === 0 ? 'first' : 'retry');

@@ -7,7 +7,7 @@ import type { StepSettings } from '../authoring/decorators.js';
 import type { StepNode } from '../graph/types.js';
 import type { TaskStoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
-import type { ExpectedTransition, TaskSpec } from '../runtime/protocol.js';
+import type { ExpectedTransition, TaskCards, TaskSpec } from '../runtime/protocol.js';
 
 export function expectedOf(node: StepNode): ExpectedTransition {
   return {
@@ -40,6 +40,8 @@ export interface SpecInput {
   parameterNames: string[];
   originRunId: string | null;
   fallback?: TaskSpec['fallback'];
+  /** The step's cards (see `taskCards`), when it has any. */
+  cards?: TaskCards;
 }
 
 export function taskSpec(i: SpecInput): TaskSpec {
@@ -63,6 +65,7 @@ export function taskSpec(i: SpecInput): TaskSpec {
     environment: i.settings.environment,
     ...(i.settings.catchError?.var !== undefined ? { catchVar: i.settings.catchError.var } : {}),
     ...(i.fallback ? { fallback: i.fallback } : {}),
+    ...(i.cards ? { cards: i.cards } : {}),
   };
 }
 

@@ -5,6 +5,17 @@
 import type { ForeachFrame, TaskAttemptKey, TaskException } from '../core/types.js';
 import type { TaskStoreConfig } from '../storage/config.js';
 import type { NodeType } from '../graph/types.js';
+import type { CardSpec } from '../authoring/decorators.js';
+import type { DagStep } from '../cards/document.js';
+
+/** The step's cards (`@card`), and what its default cards show that only the orchestrator knows. */
+export interface TaskCards {
+  specs: CardSpec[];
+  /** The flow's graph. */
+  dag?: DagStep[];
+  /** The step's source, as written. */
+  source?: { file: string; line: number; code: string };
+}
 
 export interface CodeRef {
   /** Address of the compiled code package in the artifact store. */
@@ -59,6 +70,8 @@ export interface TaskSpec {
   catchVar?: string;
   /** The `@catchError` fallback: instead of running the step, finish it with this failure caught. */
   fallback?: { var: string | undefined; exception: TaskException };
+  /** The step's cards, drawn after the step. */
+  cards?: TaskCards;
 }
 
 export interface TaskResources {

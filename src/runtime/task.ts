@@ -17,6 +17,10 @@ import { makeInputs, mergeArtifacts } from './join-inputs.js';
 import { checkTransition, chooseCase, elementAt, splitCount } from './transition.js';
 import { loadFlowClass } from './code-loader.js';
 import type { TaskSpec, TaskSuccess } from './protocol.js';
+import { setCurrentCard } from '../authoring/card-access.js';
+import { CardSession } from '../cards/session.js';
+import type { CardArtifact } from '../cards/default-card.js';
+import { toException } from './exception.js';
 
 /** Decoded foreach lists, by content hash, shared by the tasks this worker runs. */
 const listCache = new Map<string, unknown>();
@@ -120,68 +124,117 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     mergeArtifacts: (inputs, options) => mergeArtifacts(spec.step, isJoin, binding, inputs, options),
   });
 
-  if (spec.fallback) {
-    // The @catchError fallback: the step is not run; it ends as its source says, with the failure.
-    const { var: name, exception } = spec.fallback;
-    if (name) (instance as unknown as Record<string, unknown>)[name] = exception;
-    transition = { kind: 'linear', targets: spec.expected.out };
-  } else {
-    // As Metaflow's @catch: the variable is null unless a failure is caught.
-    if (spec.catchVar !== undefined) (instance as unknown as Record<string, unknown>)[spec.catchVar] = null;
-    const method = (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.step]!;
-    const args = isJoin
-      ? [makeInputs(parents.map((r, i) => ({ step: spec.inputs[i]!.step, taskId: spec.inputs[i]!.taskId, artifacts: r.artifacts })), load)]
-      : [];
-    await withTaskContext(spec, () => method.apply(instance, args));
-    checkTransition(spec.step, spec.expected, transition);
-  }
-
-  const artifacts: Record<string, ArtifactInfo> = {};
-  for (const item of binding.collect()) {
-    if ('info' in item) {
-      artifacts[item.name] = item.info;
-      continue;
+  const cards = new CardSession({ store, task: spec, attempt: spec.attempt, specs: spec.cards?.specs ?? [] });
+  const startedAt = Date.now();
+  /** What the step assigned (its values, for the card's previews) and the artifacts stored. */
+  const held = new Map<string, unknown>();
+  let stored: Record<string, ArtifactInfo> | undefined;
+  const drawCards = async (failure?: unknown): Promise<void> => {
+    if (!spec.cards) return;
+    let artifacts: CardArtifact[];
+    if (failure === undefined && stored) {
+      artifacts = Object.entries(stored).map(([name, info]) => ({ name, info, ...(held.has(name) ? { value: { v: held.get(name) } } : {}) }));
+    } else {
+      try {
+        artifacts = binding.collect().map((item) => ('info' in item ? { name: item.name, info: item.info } : { name: item.name, value: { v: item.value } }));
+      } catch {
+        artifacts = [];
+      }
     }
-    const { bytes, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
-    if (item.was && sha1Hex(bytes) !== item.was.sha && unchanged(item.value, item.was, load, item.name)) {
-      // Read and written back unchanged, though V8 laid the bytes out differently: keep the address.
-      artifacts[item.name] = item.was;
-      continue;
-    }
-    const sha = await store.putBlob(bytes);
-    artifacts[item.name] = { sha, size: bytes.byteLength, type, encoding };
+    const ex = failure === undefined ? undefined : toException(failure);
+    await cards.finish({
+      pathspec: `${spec.flow}/${spec.runId}/${spec.step}/${spec.taskId}`,
+      step: spec.step,
+      attempt: spec.attempt,
+      user: spec.user,
+      tags: spec.tags,
+      startedAt,
+      finishedAt: Date.now(),
+      status: ex ? 'failed' : 'succeeded',
+      ...(ex ? { failure: ex } : {}),
+      ...(spec.cards.source ? { source: spec.cards.source } : {}),
+      ...(spec.cards.dag ? { dag: spec.cards.dag } : {}),
+      parameters: spec.parameterNames.filter((n) => paramsRecord!.artifacts[n]).map((name) => ({ name, info: paramsRecord!.artifacts[name]! })),
+      artifacts: artifacts.filter((a) => !paramNames.has(a.name)),
+      load: async (info) => decodeArtifact(await store.getBlob(info.sha), info.encoding),
+    });
+  };
+  let result: TaskSuccess;
+  try {
+    result = await finishStep();
+  } catch (e) {
+    await drawCards(e);
+    throw e;
   }
-
-  const result: TaskSuccess = { ok: true, next: [], artifactCount: Object.keys(artifacts).length };
-  if (transition?.kind === 'foreach') {
-    const name = transition.foreach;
-    const info = artifacts[name];
-    const numSplits = splitCount(spec.step, name, (instance as unknown as Record<string, unknown>)[name], spec.maxNumSplits);
-    if (!info) throw new CairnError('INVALID_TRANSITION', `Step ${spec.step} has a foreach over '${name}', which is not an artifact.`);
-    result.foreach = { var: name, numSplits, listSha: info.sha, ...(info.encoding !== 'v8' ? { listEncoding: info.encoding } : {}) };
-    listCache.set(info.sha, (instance as unknown as Record<string, unknown>)[name]);
-    result.next = transition.targets;
-  } else if (transition?.kind === 'switch') {
-    const value = (instance as unknown as Record<string, unknown>)[transition.condition];
-    result.next = [chooseCase(spec.step, transition.condition, value, transition.cases)];
-  } else if (transition) {
-    result.next = transition.targets;
-  }
-  await store.putTaskRecord(spec, spec.attempt, {
-    version: 1,
-    artifacts,
-    next: result.next,
-    ...(result.foreach ? { foreach: result.foreach } : {}),
-  });
+  await drawCards();
   return result;
+
+  async function finishStep(): Promise<TaskSuccess> {
+    if (spec.fallback) {
+      // The @catchError fallback: the step is not run; it ends as its source says, with the failure.
+      const { var: name, exception } = spec.fallback;
+      if (name) (instance as unknown as Record<string, unknown>)[name] = exception;
+      transition = { kind: 'linear', targets: spec.expected.out };
+    } else {
+      // As Metaflow's @catch: the variable is null unless a failure is caught.
+      if (spec.catchVar !== undefined) (instance as unknown as Record<string, unknown>)[spec.catchVar] = null;
+      const method = (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.step]!;
+      const args = isJoin
+        ? [makeInputs(parents.map((r, i) => ({ step: spec.inputs[i]!.step, taskId: spec.inputs[i]!.taskId, artifacts: r.artifacts })), load)]
+        : [];
+      await withTaskContext(spec, cards, () => method.apply(instance, args));
+      checkTransition(spec.step, spec.expected, transition);
+    }
+
+    const artifacts: Record<string, ArtifactInfo> = {};
+    for (const item of binding.collect()) {
+      if ('info' in item) {
+        artifacts[item.name] = item.info;
+        continue;
+      }
+      const { bytes, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
+      held.set(item.name, item.value);
+      if (item.was && sha1Hex(bytes) !== item.was.sha && unchanged(item.value, item.was, load, item.name)) {
+        // Read and written back unchanged, though V8 laid the bytes out differently: keep the address.
+        artifacts[item.name] = item.was;
+        continue;
+      }
+      const sha = await store.putBlob(bytes);
+      artifacts[item.name] = { sha, size: bytes.byteLength, type, encoding };
+    }
+
+    stored = artifacts;
+    const result: TaskSuccess = { ok: true, next: [], artifactCount: Object.keys(artifacts).length };
+    if (transition?.kind === 'foreach') {
+      const name = transition.foreach;
+      const info = artifacts[name];
+      const numSplits = splitCount(spec.step, name, (instance as unknown as Record<string, unknown>)[name], spec.maxNumSplits);
+      if (!info) throw new CairnError('INVALID_TRANSITION', `Step ${spec.step} has a foreach over '${name}', which is not an artifact.`);
+      result.foreach = { var: name, numSplits, listSha: info.sha, ...(info.encoding !== 'v8' ? { listEncoding: info.encoding } : {}) };
+      listCache.set(info.sha, (instance as unknown as Record<string, unknown>)[name]);
+      result.next = transition.targets;
+    } else if (transition?.kind === 'switch') {
+      const value = (instance as unknown as Record<string, unknown>)[transition.condition];
+      result.next = [chooseCase(spec.step, transition.condition, value, transition.cases)];
+    } else if (transition) {
+      result.next = transition.targets;
+    }
+    await store.putTaskRecord(spec, spec.attempt, {
+      version: 1,
+      artifacts,
+      next: result.next,
+      ...(result.foreach ? { foreach: result.foreach } : {}),
+    });
+    return result;
+  }
 }
 
 function unchanged(value: unknown, was: ArtifactInfo, load: (name: string, info: ArtifactInfo) => unknown, name: string): boolean {
   return isDeepStrictEqual(value, load(name, was));
 }
 
-/** Runs the step with `current` describing the task and its `@environment` variables set. */
-async function withTaskContext<T>(spec: TaskSpec, fn: () => T): Promise<Awaited<T>> {
+/** Runs the step with `current` (and `current.card`) describing the task and its `@environment` variables set. */
+async function withTaskContext<T>(spec: TaskSpec, cards: CardSession, fn: () => T): Promise<Awaited<T>> {
   const saved = Object.keys(spec.environment).map((k) => [k, process.env[k]] as const);
   Object.assign(process.env, spec.environment);
   setCurrent({
@@ -196,10 +249,12 @@ async function withTaskContext<T>(spec: TaskSpec, fn: () => T): Promise<Awaited<
     tags: spec.tags,
     parameterNames: spec.parameterNames,
   });
+  setCurrentCard(cards);
   try {
     return await fn();
   } finally {
     setCurrent(undefined);
+    setCurrentCard(undefined);
     for (const [k, v] of saved) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

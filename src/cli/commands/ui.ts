@@ -39,13 +39,7 @@ export default defineCommand({
       );
     }
     process.stdout.write(`cairn ui: ${ui.url} (reading ${ctx.metadata.kind} ${ctx.metadata.location}, ${ctx.artifacts.kind} ${ctx.artifacts.location}). Ctrl-C stops it.\n`);
-    if (o.open) {
-      const { spawn } = await import('node:child_process');
-      const [cmd, ...cmdArgs] = process.platform === 'darwin' ? ['open'] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""'] : ['xdg-open'];
-      const child = spawn(cmd!, [...cmdArgs, ui.url], { stdio: 'ignore', detached: true });
-      child.on('error', () => process.stderr.write(`Could not open a browser (${cmd} failed): open ${ui.url} yourself.\n`));
-      child.unref();
-    }
+    if (o.open) await (await import('../open-browser.js')).openInBrowser(ui.url);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

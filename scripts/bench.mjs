@@ -163,6 +163,14 @@ const cases = {
     report('fresh process: Flow.get().latestRun() + 1 artifact, 1000 runs', median(rs.map((r) => r.ms)) / 1000, 's', 0.3, `  [runs: ${n}]`);
     rmSync(dir, { recursive: true, force: true });
   },
+  async cards() {
+    // What the worker spends after a step drawing and storing its default card (scripts/bench-card.mjs).
+    const n = quick ? 50 : 300;
+    const r = await timed(process.execPath, [join(root, 'scripts', 'bench-card.mjs'), String(n)], root, {}, { stdout: true });
+    const { median: med, p95 } = JSON.parse(r.stdout);
+    report('default card, 4 small artifacts + 4 components: added per task (median)', med, 'ms', 20, `  [tasks: ${n}]`);
+    report('the same, p95', p95, 'ms', '-');
+  },
   async s3() {
     // A 200 MB Float64Array through the S3 artifact store (scripts/bench-s3.mjs), against the test server.
     const endpoint = process.env.CAIRN_TEST_S3_ENDPOINT;

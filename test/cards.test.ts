@@ -148,7 +148,8 @@ test('A live card is seen updating while its task runs', async () => {
     for (let i = 1; i <= 3; i++) {
       bar.update(i);
       current.card.refresh();
-      if (i === 1) while (!existsSync(${JSON.stringify(signal)})) await new Promise((r) => setTimeout(r, 20));
+      // Wait (at most two minutes) for the test to have seen the first version.
+      for (let t = 0; i === 1 && t < 6000 && !existsSync(${JSON.stringify(signal)}); t++) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 150));
     }
     this.next(this.end);
@@ -157,7 +158,8 @@ test('A live card is seen updating while its task runs', async () => {
   );
   const bg = project.start(['run', file]);
   let seen: CardDocument | undefined;
-  for (let i = 0; i < 600 && !seen; i++) {
+  const deadline = Date.now() + 90_000;
+  while (!seen && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     const run = await latest('LiveCardFlow').catch(() => undefined);
     const step = run && (await run.step('start').catch(() => undefined));
@@ -165,11 +167,11 @@ test('A live card is seen updating while its task runs', async () => {
     const [card] = task ? await task.cards() : [];
     if (card) seen = await card.data();
   }
+  writeFileSync(signal, '');
   assert.ok(seen, `a live card appeared mid-run; ${bg.stderr}`);
   assert.equal(seen.status, 'rendering');
   assert.equal(seen.task.status, 'running');
   assert.deepEqual(seen.components, [{ type: 'progressBar', value: 1, max: 3, label: 'epochs' }]);
-  writeFileSync(signal, '');
   const r = await bg.exited;
   assert.equal(r.code, 0, r.stderr);
   const run = await latest('LiveCardFlow');

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 
 export const CAIRN_PLACEHOLDER = '__cairn_runtime__';
 
-const runtimeUrl = new URL('../index.js', import.meta.url).href;
+/** The module that code packages import as cairn on this machine. */
+export const runtimeUrl = new URL('../index.js', import.meta.url).href;
 /** Packages linked to different cairn installations get different files. */
 const runtimeTag = createHash('sha1').update(runtimeUrl).digest('hex').slice(0, 8);
 

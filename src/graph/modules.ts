@@ -3,7 +3,7 @@
  * declares, what it imports and exports, and how to follow a class's `extends` from one file to
  * another (a flow whose steps live partly in a base class in another file). Nothing is run.
  */
-import { parse as babelParse } from '@babel/parser';
+import { babelParse } from './babel.js';
 import type * as t from '@babel/types';
 import { CairnError } from '../errors.js';
 import { unwrapExpression } from './parse-transition.js';

@@ -9,7 +9,7 @@
  * function is appended at the end of the file (function declarations are hoisted, so it works
  * anywhere in the module).
  */
-import { parse } from '@babel/parser';
+import { babelParse } from '../graph/babel.js';
 import type * as t from '@babel/types';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +19,7 @@ const CALL = '__cairnIM()';
 function metaRanges(source: string, file: string): Array<[number, number]> {
   let ast: t.File;
   try {
-    ast = parse(source, {
+    ast = babelParse(source, {
       sourceType: 'module',
       sourceFilename: file,
       errorRecovery: true,

@@ -8,6 +8,7 @@ import { activeCapture, installCapture, OutputCapture, setActiveCapture } from '
 import { runTask } from './task.js';
 import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './protocol.js';
 import { describeFailure, toException } from './exception.js';
+import { runtimeUrl } from '../core/code-package.js';
 
 const stores = new Map<string, Promise<ArtifactStore>>();
 /** Fails the running task; set while one runs. */
@@ -73,17 +74,26 @@ if (!process.send) {
 }
 installCapture();
 // The process that started this one is gone (killed, or its machine's worker stopped hard): stop
-// at once rather than finish a task whose outcome nobody will hear.
+// at once rather than finish a task whose outcome nobody will hear. It may be gone already (Ctrl-C
+// while the CLI was still loading), and then no 'disconnect' comes.
 process.on('disconnect', () => process.exit(1));
+if (!process.connected) process.exit(1);
+// Output nobody reads any more (the pipes closed with the process that started this one) must not
+// turn into errors that are reported on that same output, over and over.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(1));
 // A step that ends the process (`process.exit()`) keeps what it printed until then.
 process.on('exit', () => activeCapture()?.flushNow());
 process.on('message', (message: ToWorker) => {
   if (message.type === 'run') void handle(message.spec);
 });
 function escapedError(kind: string, error: unknown): void {
+  if (!process.connected) process.exit(1);
   if (failTask) return failTask(error);
   process.stderr.write(`${kind} outside any task (from code a step left running): ${String((error as Error)?.stack ?? error)}\n`);
 }
 process.on('unhandledRejection', (reason) => escapedError('Unhandled rejection', reason));
 process.on('uncaughtException', (error) => escapedError('Uncaught exception', error));
 send({ type: 'ready' });
+// Every code package imports cairn itself: load it while the orchestrator is still busy loading the
+// flow, rather than when the first task comes.
+void import(runtimeUrl).catch(() => {});

@@ -8,6 +8,7 @@ import { CairnError } from '../../errors.js';
 import { readFileSettings } from '../../storage/config.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from './queue-protocol.js';
 import { LocalPool } from './local-pool.js';
+import { dropEarlyWorker } from './worker-process.js';
 import type { Executor } from './types.js';
 
 export type ExecutorKind = 'local' | 'queue';
@@ -73,6 +74,7 @@ export async function createExecutor(settings: ExecutorSettings, ctx: ExecutorCo
     pool.warm();
     return pool;
   }
+  dropEarlyWorker(); // tasks run on `cairn worker` processes: the one the CLI forked is not needed
   const { QueueExecutor } = await import('./queue.js');
   const seconds = Number((ctx.env ?? process.env)['CAIRN_QUEUE_IDLE_NOTICE_SECONDS'] ?? 30);
   return QueueExecutor.connect({

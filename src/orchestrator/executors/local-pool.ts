@@ -4,18 +4,17 @@
  * to start, and, when tasks keep the CPU busy, no further than the machine's cores: a thousand
  * tiny tasks use a couple of processes and ten slow, waiting ones use ten.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { FromWorker, TaskSpec, ToWorker } from '../../runtime/protocol.js';
 import type { TaskException } from '../../core/types.js';
 import type { ExecutionResult, Executor, TaskEvents } from './types.js';
 import { openArtifactStore } from '../../storage/config.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import { HeardTail } from './heard-tail.js';
+import { takeEarlyWorker, WorkerProcess } from './worker-process.js';
 
 const cores = availableParallelism();
-const workerFile = fileURLToPath(new URL('../../runtime/worker.js', import.meta.url));
 
 interface Job {
   spec: TaskSpec;
@@ -77,8 +76,9 @@ export class LocalPool implements Executor {
     this.backlog = count;
   }
 
+  /** Starts the first process, or adopts the one the CLI forked before loading anything. */
   warm(): void {
-    if (this.workers.size === 0 && this.spawning === 0) this.spawn();
+    if (this.workers.size === 0 && this.spawning === 0) this.spawn(takeEarlyWorker(this.options.env));
   }
 
   submit(spec: TaskSpec, events: TaskEvents, signal?: AbortSignal): Promise<ExecutionResult> {
@@ -215,27 +215,20 @@ export class LocalPool implements Executor {
     for (let n = total; n < target; n++) this.spawn();
   }
 
-  private spawn(): void {
-    const proc = fork(workerFile, [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [],
-      ...(this.options.env ? { env: this.options.env } : {}),
-      serialization: 'json',
-    });
-    const drained = proc.stderr ? new Promise<void>((r) => proc.stderr!.once('close', () => r())) : Promise.resolve();
-    const w: Worker = { proc, pid: proc.pid ?? 0, ready: false, forkedAt: Date.now(), stray: '', collect: false, drained };
+  private spawn(forked = new WorkerProcess(this.options.env)): void {
+    const { proc, pid, forkedAt, drained } = forked;
+    const w: Worker = { proc, pid, ready: false, forkedAt, stray: '', collect: false, drained };
     this.workers.add(w);
     this.spawning++;
-    const stray = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      if (w.collect) w.stray = (w.stray + text).slice(-STRAY_KEEP);
-      (this.options.onStray ?? defaultStray)(w.pid, text);
-    };
-    proc.stdout?.on('data', stray);
-    proc.stderr?.on('data', stray);
-    proc.on('message', (m: FromWorker) => this.onMessage(w, m));
-    proc.on('exit', (code, signal) => this.onExit(w, code, signal));
-    proc.on('error', () => {});
+    forked.attach({
+      output: (chunk) => {
+        const text = chunk.toString('utf8');
+        if (w.collect) w.stray = (w.stray + text).slice(-STRAY_KEEP);
+        (this.options.onStray ?? defaultStray)(w.pid, text);
+      },
+      message: (m) => this.onMessage(w, m as FromWorker),
+      exit: (code, signal) => this.onExit(w, code, signal),
+    });
   }
 
   private start(w: Worker, job: Job): void {

@@ -100,33 +100,66 @@ function report(name, value, unit, target, extra = '') {
   console.log(line);
 }
 
+/**
+ * Runs each of `fns` `n` times, taking turns (a, b, a, b...), so that a machine whose load changes
+ * during the bench slows every case alike; returns the results of each.
+ */
+async function alternate(n, fns) {
+  const out = fns.map(() => []);
+  for (let i = 0; i < n; i++) for (const [k, fn] of fns.entries()) out[k].push(await fn(i));
+  return out;
+}
+
+/** A figure as a ratio to its reference measured in the same bench run. */
+function ratio(name, value, reference, target, extra = '') {
+  const line = `${name.padEnd(58)} ${(value / reference).toFixed(2).padStart(9)} x   (target <= ${target} x)${extra}`;
+  results.push(line);
+  console.log(line);
+}
+
+const floor = (n) => timed(process.execPath, [join(root, 'scripts', 'bench-floor.mjs'), String(n), '2'], root);
+const msOf = (rs) => median(rs.map((r) => r.ms));
+
 const cases = {
   async seed() {
     const dir = project();
     copyFileSync(join(root, 'examples', 'pass-artifacts-between-steps.ts'), join(dir, 'flow.ts'));
+    writeFileSync(join(dir, 'empty.ts'), '');
     const n = quick ? 3 : 9;
-    await timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'flow.ts'], dir); // warm the page cache
-    const bin = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'flow.ts'], dir));
-    report('seed flow: node_modules/.bin/cairn run flow.ts (median)', median(bin.map((r) => r.ms)) / 1000, 's', 0.5, `  [runs: ${n}]`);
-    const tsx = await repeat(n, () => timed('npx', ['tsx', 'flow.ts', 'run'], dir));
-    report('seed flow: npx tsx flow.ts run (median)', median(tsx.map((r) => r.ms)) / 1000, 's', '-', `  [runs: ${n}]`);
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    await timed(cairn, ['run', 'flow.ts'], dir); // warm the page cache and the flow cache
+    const [node, bin] = await alternate(n, [() => timed(process.execPath, ['-e', '0'], dir), () => timed(cairn, ['run', 'flow.ts'], dir)]);
+    report('node -e 0 (median)', msOf(node) / 1000, 's', '-', `  [runs: ${n}]`);
+    report('seed flow: node_modules/.bin/cairn run flow.ts (median)', msOf(bin) / 1000, 's', 0.5, `  [runs: ${n}]`);
+    ratio('seed flow through the bin / node -e 0', msOf(bin), msOf(node), 3.5);
+    const [tsx, tsxEmpty] = await alternate(n, [() => timed('npx', ['tsx', 'flow.ts', 'run'], dir), () => timed('npx', ['tsx', 'empty.ts'], dir)]);
+    report('seed flow: npx tsx flow.ts run (median)', msOf(tsx) / 1000, 's', '-', `  [runs: ${n}]`);
+    report('npx tsx empty.ts: tsx itself on an empty file (median)', msOf(tsxEmpty) / 1000, 's', '-', `  [runs: ${n}]`);
+    ratio('npx tsx flow.ts run / the bin', msOf(tsx), msOf(bin), 2);
+    ratio('the same, less what npx tsx costs on an empty file', msOf(tsx) - msOf(tsxEmpty) + msOf(node), msOf(bin), 2);
     rmSync(dir, { recursive: true, force: true });
   },
   async foreach1000() {
     const dir = project();
     writeFileSync(join(dir, 'wide.ts'), foreachFlow(1000));
     const n = quick ? 1 : 5;
-    const rs = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'wide.ts', '--max-num-splits', '1000'], dir));
-    report('1000-way foreach, trivial body, start to exit (median)', median(rs.map((r) => r.ms)) / 1000, 's', 5, `  [runs: ${n}]`);
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const [ref, rs] = await alternate(n, [() => floor(1000), () => timed(cairn, ['run', 'wide.ts', '--max-num-splits', '1000'], dir)]);
+    report('floor sketch: 1000 tasks, 2 workers, start to exit (median)', msOf(ref) / 1000, 's', '-', `  [runs: ${n}]`);
+    report('1000-way foreach, trivial body, start to exit (median)', msOf(rs) / 1000, 's', 5, `  [runs: ${n}]`);
+    ratio('1000-way foreach / the floor sketch', msOf(rs), msOf(ref), 2);
     rmSync(dir, { recursive: true, force: true });
   },
   async foreach10000() {
     const dir = project();
     writeFileSync(join(dir, 'wide.ts'), foreachFlow(10000));
     const n = quick ? 1 : 3;
-    const rs = await repeat(n, () => timed(join(dir, 'node_modules', '.bin', 'cairn'), ['run', 'wide.ts', '--max-num-splits', '10000'], dir));
-    report('10,000-way foreach: wall time (median)', median(rs.map((r) => r.ms)) / 1000, 's', '-', `  [runs: ${n}]`);
-    report('10,000-way foreach: orchestrator peak RSS (median)', median(rs.map((r) => r.rssMb)), 'MB', 500);
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const [ref, rs] = await alternate(n, [() => floor(10000), () => timed(cairn, ['run', 'wide.ts', '--max-num-splits', '10000'], dir)]);
+    report('floor sketch: 10,000 tasks, 2 workers, start to exit (median)', msOf(ref) / 1000, 's', '-', `  [runs: ${n}]`);
+    report('10,000-way foreach: wall time (median)', msOf(rs) / 1000, 's', '-', `  [runs: ${n}]`);
+    ratio('10,000-way foreach / the floor sketch', msOf(rs), msOf(ref), 2);
+    report('10,000-way foreach: orchestrator peak RSS (median)', median(rs.map((r) => r.rssMb)), 'MB', 200);
     rmSync(dir, { recursive: true, force: true });
   },
   async resume1000() {

@@ -7,6 +7,7 @@ import { registerFlowLauncher } from './authoring/flow-spec.js';
 // `MyFlow.main(import.meta)` runs the command line when the flow file is the program. The CLI is
 // above the authoring layer, so the entry registers it, loaded only when it is used.
 registerFlowLauncher(async (argv, context) => {
+  (await import('./cli/early-worker.js')).startEarlyWorker(argv);
   const { main } = await import('./cli/main.js');
   await main(argv, context);
 });

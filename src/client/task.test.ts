@@ -115,6 +115,19 @@ test('Task.get with an attempt shows that attempt, and a failed attempt shows no
   assert.equal(await second.data.x, 'ok');
 });
 
+test('attempts() lists every attempt oldest first, each showing its own status, output and artifacts', async () => {
+  const task = await Task.get('RetryFlow/1/start/1');
+  const attempts = await task.attempts();
+  assert.deepEqual(attempts.map((a) => [a.retryCount, a.successful, a.exception?.type]), [[0, false, 'TypeError'], [1, true, undefined]]);
+  assert.ok(attempts.every((a) => a.startedAt instanceof Date));
+  assert.equal(await attempts[0]!.stdout(), 'try 0\n');
+  assert.deepEqual(await attempts[0]!.artifacts(), []);
+  assert.equal(await attempts[1]!.data.x, 'ok');
+  const pending = await Task.get('RetryFlow/1/pending/5');
+  assert.deepEqual(await pending.attempts(), []);
+  assert.equal(pending.startedAt, undefined);
+});
+
 test('Task.get with an attempt that does not exist or is malformed is rejected', async () => {
   await assert.rejects(Task.get('RetryFlow/1/start/1', { attempt: 5 }), (e: unknown) => {
     assert.ok(e instanceof NotFoundError);

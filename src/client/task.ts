@@ -8,7 +8,7 @@ import { artifactFrom, DataArtifact } from './artifact.js';
 import { readCards, type Card } from './card.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
 import { dataView, type DataOf } from './data.js';
-import { loadRecord, loadRun, missingFromStore, loadTaskRow, loadTaskState, pathOf, tagSetOf, toDate, type TaskState } from './lookup.js';
+import { loadRecord, loadRun, missingFromStore, loadTaskRow, loadTaskState, pathOf, tagSetOf, taskStateOf, toDate, type TaskState } from './lookup.js';
 import { getNamespace } from './namespace.js';
 import { parsePathspec } from './pathspec.js';
 
@@ -44,6 +44,8 @@ export class Task<F = unknown> {
   readonly runId: string;
   readonly stepName: string;
   readonly createdAt: Date;
+  /** When the shown attempt started; undefined for a task that has not started an attempt yet. */
+  readonly startedAt: Date | undefined;
   /** When the shown attempt (or, by default, the task) finished; undefined while it runs. */
   readonly finishedAt: Date | undefined;
   /** The shown attempt succeeded (by default: the task succeeded). */
@@ -88,6 +90,7 @@ export class Task<F = unknown> {
     this.runId = task.runId;
     this.stepName = task.step;
     this.createdAt = toDate(task.createdAt);
+    this.startedAt = toDate(attemptRow?.startedAt ?? null);
     let finishedAt: number | null;
     if (explicit && attemptRow) {
       finishedAt = attemptRow.finishedAt;
@@ -129,6 +132,19 @@ export class Task<F = unknown> {
     const row = await loadTaskRow(ctx, run, step, taskId);
     const state = await loadTaskState(ctx, run, row, options.attempt);
     return new Task<F>(ctx, state);
+  }
+
+  /**
+   * Every attempt of the task, oldest first, each as a `Task` that shows that attempt (its status,
+   * times, exception, output and, for a successful attempt, its artifacts and cards).
+   *
+   * @example
+   * for (const a of await task.attempts()) console.log(a.retryCount, a.successful, a.exception?.type);
+   */
+  async attempts(): Promise<Task<F>[]> {
+    const { run, task } = this.#state;
+    const rows = await storeCall(`the attempts of ${this.pathspec}`, () => this.#ctx.metadata.listAttempts(task));
+    return [...rows].sort((a, b) => a.attempt - b.attempt).map((r) => new Task<F>(this.#ctx, taskStateOf(run, task, rows, r.attempt)));
   }
 
   /**

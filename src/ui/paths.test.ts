@@ -19,8 +19,8 @@ test('Should name the page of each page path, and none for anything else', () =>
   assert.deepEqual(pageRoute(['flows', 'ArtFlow']), { page: 'runs', flow: 'ArtFlow' });
   assert.deepEqual(pageRoute(['flows', 'ArtFlow', 'runs', '17']), { page: 'run', flow: 'ArtFlow', runId: '17' });
   assert.deepEqual(pageRoute(['flows', 'F', 'runs', '17', 'steps', 'train', 'tasks', '4']), { page: 'task', flow: 'F', runId: '17', step: 'train', taskId: '4' });
-  assert.deepEqual(pageRoute(['compare']), { page: 'compare' });
-  for (const seg of [['nope'], ['flows', 'bad name'], ['flows', 'F', 'runs'], ['flows', 'F', 'runs', 'a/b'], ['flows', 'F', 'runs', '1', 'steps', 's'], ['flows', 'F', 'tasks', '1']]) {
+  assert.deepEqual(pageRoute(['flows', 'F', 'compare']), { page: 'compare', flow: 'F' });
+  for (const seg of [['nope'], ['compare'], ['flows', 'F', 'compare', 'x'], ['flows', 'bad name'], ['flows', 'F', 'runs'], ['flows', 'F', 'runs', 'a/b'], ['flows', 'F', 'runs', '1', 'steps', 's'], ['flows', 'F', 'tasks', '1']]) {
     assert.equal(pageRoute(seg), undefined, seg.join('/'));
   }
 });

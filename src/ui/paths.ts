@@ -50,15 +50,15 @@ export type PageRoute =
   | { page: 'runs'; flow: string }
   | { page: 'run'; flow: string; runId: string }
   | { page: 'task'; flow: string; runId: string; step: string; taskId: string }
-  | { page: 'compare' };
+  | { page: 'compare'; flow: string };
 
 /** The page a path names, or undefined when it names none (a 404 page). */
 export function pageRoute(seg: readonly string[]): PageRoute | undefined {
   const [a, flow, b, runId, c, step, d, taskId, ...rest] = seg;
   if (seg.length === 0) return { page: 'flows' };
-  if (seg.length === 1 && a === 'compare') return { page: 'compare' };
   if (a !== 'flows' || flow === undefined || !isFlowName(flow)) return undefined;
   if (seg.length === 2) return { page: 'runs', flow };
+  if (seg.length === 3 && b === 'compare') return { page: 'compare', flow };
   if (b !== 'runs' || runId === undefined || !isId(runId)) return undefined;
   if (seg.length === 4) return { page: 'run', flow, runId };
   if (seg.length === 8 && c === 'steps' && step !== undefined && isStepName(step) && d === 'tasks' && taskId !== undefined && isId(taskId) && rest.length === 0) {

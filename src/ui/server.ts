@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Flow, namespace, Run, Task } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { apiRoute } from './routes.js';
+import { taskPagesRoute } from './task-routes.js';
 import { errorBody, sendJson, statusOf } from './http.js';
 import { pageHtml } from './page.js';
 import { pageRoute, pathSegments, type PageRoute } from './paths.js';
@@ -57,14 +58,20 @@ function loadAssets(): Map<string, Asset> {
 }
 
 /** Whether the object a page shows exists (the page is then 200, else 404). */
-async function pageExists(route: PageRoute): Promise<boolean> {
+async function pageExists(route: PageRoute, q: URLSearchParams): Promise<boolean> {
   try {
     if (route.page === 'runs') await Flow.get(route.flow);
+    else if (route.page === 'compare') {
+      await Flow.get(route.flow);
+      // The page says what to give when a run is not chosen; a run that is named must exist.
+      for (const id of [q.get('a'), q.get('b')]) if (id) await Run.get(`${route.flow}/${id}`);
+    }
     else if (route.page === 'run') await Run.get(`${route.flow}/${route.runId}`);
     else if (route.page === 'task') await Task.get(`${route.flow}/${route.runId}/${route.step}/${route.taskId}`);
     return true;
   } catch (e) {
-    if (statusOf(e) === 404) return false;
+    const status = statusOf(e);
+    if (status === 404 || status === 400) return false;
     throw e;
   }
 }
@@ -111,7 +118,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     }
     if (isData) {
       try {
-        const handled = await apiRoute(seg, url.searchParams, req, res);
+        const handled = (await taskPagesRoute(seg, url.searchParams, res)) || (await apiRoute(seg, url.searchParams, req, res));
         if (!handled) sendJson(res, 404, JSON.stringify({ error: { code: 'NOT_FOUND', message: `The UI's API has no ${rawPath}: see docs/ui.md.` } }));
       } catch (e) {
         if (!res.headersSent) sendJson(res, statusOf(e), errorBody(e));
@@ -121,7 +128,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     }
     const route = pageRoute(seg);
     let status = route ? 200 : 404;
-    if (route && !(await pageExists(route))) status = 404;
+    if (route && !(await pageExists(route, url.searchParams))) status = 404;
     setPageHeaders(res);
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : pageHtml({ status }));

@@ -46,7 +46,7 @@ export function Preview({ p }: { p: ArtifactPreview | undefined }): VNode {
     case 'value':
       return html`<code class="cc-value">${p.text}</code>`;
     case 'text':
-      return html`<div><pre class="cc-text">${p.text}</pre>${p.truncated ? html`<div class="cc-note">Showing ${formatNumber(p.text.length)} of ${formatNumber(p.length)} characters.</div>` : null}</div>`;
+      return html`<div><pre class="cc-text">${p.text}</pre>${p.truncated ? html`<div class="cc-note">Showing ${formatNumber(p.text.endsWith('…') ? p.text.length - 1 : p.text.length)} of ${formatNumber(p.length)} characters.</div>` : null}</div>`;
     case 'numbers':
       return html`<${NumbersView} p=${p} />`;
     case 'table':
@@ -64,7 +64,8 @@ export function Preview({ p }: { p: ArtifactPreview | undefined }): VNode {
   }
 }
 
-function isInline(p: ArtifactPreview): boolean {
+/** Whether a preview fits on one line beside its name (a number, a short string, a note). */
+export function isInline(p: ArtifactPreview): boolean {
   return p.kind === 'value' || p.kind === 'bytes' || p.kind === 'unavailable' || (p.kind === 'text' && p.text.length <= 80 && !p.text.includes('\n'));
 }
 

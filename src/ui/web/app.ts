@@ -11,6 +11,8 @@ import { interceptLinks, useLocation } from './router.js';
 import { FlowsPage } from './pages/flows.js';
 import { RunsPage } from './pages/runs.js';
 import { RunPage } from './pages/run.js';
+import { TaskPage } from './pages/task.js';
+import { ComparePage } from './pages/compare.js';
 
 function segments(path: string): string[] | undefined {
   try {
@@ -32,7 +34,8 @@ function Route(): VNode {
   if (seg.length === 0) page = html`<${FlowsPage} />`;
   else if (a === 'flows' && flow && seg.length === 2) page = html`<${RunsPage} key=${flow} flow=${flow} query=${query} />`;
   else if (a === 'flows' && flow && b === 'runs' && runId && seg.length === 4) page = html`<${RunPage} key=${`${flow}/${runId}`} flow=${flow} runId=${runId} />`;
-  else if (a === 'flows' && flow && b === 'runs' && runId && c === 'steps' && step && d === 'tasks' && taskId && seg.length === 8) page = html`<${NotFound} />`;
+  else if (a === 'flows' && flow && b === 'runs' && runId && c === 'steps' && step && d === 'tasks' && taskId && seg.length === 8) page = html`<${TaskPage} key=${path} flow=${flow} runId=${runId} step=${step} taskId=${taskId} query=${query} />`;
+  else if (a === 'flows' && flow && b === 'compare' && seg.length === 3) page = html`<${ComparePage} key=${flow} flow=${flow} query=${query} />`;
   else page = html`<${NotFound} />`;
   return html`<div class="shell">
     <header class="top"><a class="brand" href="/"><span class="logo"></span>cairn</a><nav><a href="/">Flows</a></nav></header>

@@ -5,6 +5,7 @@ import type { RunsResponse } from '../../api/types.js';
 import { Crumbs, Failure, Loading, Params, Status, Tags, Took, When } from '../bits.js';
 import { useApi } from '../data.js';
 import { flowHref, navigate, runHref } from '../router.js';
+import { compareHref } from './compare.js';
 
 const FILTERS = ['status', 'tag', 'user', 'since', 'until'] as const;
 
@@ -53,6 +54,11 @@ function Filters({ flow, query }: { flow: string; query: URLSearchParams }): VNo
 
 export function RunsPage({ flow, query }: { flow: string; query: URLSearchParams }): VNode {
   const { data, error, loading } = useApi<RunsResponse>(apiUrl(flow, query));
+  // Two runs chosen to compare (the older one is A).
+  const [picked, setPicked] = useState<string[]>([]);
+  const age = (id: string) => data?.runs.findIndex((r) => r.id === id) ?? -1;
+  const pair = picked.length === 2 ? ([...picked].sort((x, y) => age(y) - age(x)) as [string, string]) : undefined;
+  const toggle = (id: string) => setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-2)));
   const key = FILTERS.map((k) => query.get(k) ?? '').join('|');
   const older = (next: string) => {
     const q = new URLSearchParams(query);
@@ -67,14 +73,18 @@ export function RunsPage({ flow, query }: { flow: string; query: URLSearchParams
   };
   return html`<div class="page">
     <${Crumbs} items=${[['Flows', '/'], [flow]]} />
-    <header class="page-head"><h1>${flow}</h1><span class="muted">runs, newest first</span></header>
+    <header class="page-head"><h1>${flow}</h1><span class="muted">runs, newest first</span>
+      <span class="compare-bar">${pair
+        ? html`<a class="btn primary" href=${compareHref(flow, pair[0], pair[1])}>Compare ${pair[0]} ⇄ ${pair[1]}</a>`
+        : html`<span class="muted small">tick two runs to compare them</span>`}</span></header>
     <${Filters} key=${key} flow=${flow} query=${query} />
     ${error ? html`<${Failure} error=${error} />` : !data ? html`<${Loading} />` : html`<div class=${loading ? 'stale' : ''}>
       ${data.runs.length === 0
         ? html`<div class="empty">No run matches these filters.</div>`
         : html`<table class="grid runs">
-            <thead><tr><th>Status</th><th>Run</th><th>User</th><th>Tags</th><th>Parameters</th><th>Started</th><th>Took</th></tr></thead>
+            <thead><tr><th class="pick"></th><th>Status</th><th>Run</th><th>User</th><th>Tags</th><th>Parameters</th><th>Started</th><th>Took</th></tr></thead>
             <tbody>${data.runs.map((r) => html`<tr data-run=${r.id}>
+              <td class="pick"><input type="checkbox" aria-label=${`compare run ${r.id}`} checked=${picked.includes(r.id)} onChange=${() => toggle(r.id)} /></td>
               <td><${Status} status=${r.status} lost=${r.lost} /></td>
               <td><a class="mono strong" href=${runHref(flow, r.id)}>${r.id}</a>${r.originRunId ? html` <span class="muted small" title="resumed">↻ ${r.originRunId}</span>` : null}</td>
               <td>${r.user}</td>

@@ -54,7 +54,9 @@ export class TaskFlow extends FlowSpec {
     this.next(this.end);
   }
 
-  @step end() {}
+  @step end() {
+    for (let i = 1; i <= 5100; i++) console.log('line ' + i);
+  }
 }
 `;
 
@@ -220,6 +222,27 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
     await page.close();
   });
 
+  it('sends the last 5,000 lines of a long output and says how many more the download has', async () => {
+    const end = tasks.get('end')!;
+    const r = await api<{ lines: Array<{ text: string }>; skipped: number; finished: boolean }>(`/api${taskPath(runIds[1]!, end)}/logs/stdout`);
+    assert.equal(r.skipped, 100);
+    assert.equal(r.lines.length, 5000);
+    assert.equal(r.lines[0]!.text, 'line 101');
+    assert.equal(r.finished, true);
+    const { page } = await openPage(browser, { allow: ui.origin });
+    await page.goto(`${ui.origin}${taskPath(runIds[1]!, end)}`);
+    await page.locator('.log-line[data-n="5100"]', { hasText: 'line 5100' }).waitFor();
+    assert.match((await page.locator('.log-status').textContent()) ?? '', /5,100 lines.*100 not shown here are in the download/);
+    // The last 1,000 are drawn; the others on request.
+    assert.equal(await page.locator('.log-line').first().getAttribute('data-n'), '4101');
+    await page.getByRole('button', { name: 'Show 4,000 earlier lines (4,000 not drawn)' }).click();
+    await page.locator('.log-line[data-n="101"]').waitFor();
+    assert.equal(await page.locator('.log-more').count(), 0);
+    const dl = await get(`${ui.origin}/api${taskPath(runIds[1]!, end)}/logs/stdout/download`);
+    assert.equal(dl.text.split('\n').length, 5101);
+    await page.close();
+  });
+
   it('shows a missing task as a 404 page and refuses a bad attempt or offset', async () => {
     const r = await get(`${ui.origin}/flows/TaskFlow/runs/${runIds[0]}/steps/start/tasks/99999`);
     assert.equal(r.status, 404);
@@ -284,6 +307,17 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
       const { page, errors } = await openPage(browser, { allow: ui.origin });
       await page.goto(`${ui.origin}/flows/LiveFlow/runs/${runId}/steps/start/tasks/${taskId}`);
       await page.locator('.log .live-pill', { hasText: 'following' }).waitFor();
+      // A live card, as @card's refresh() writes it while the task runs, appears and updates in place.
+      const store = new LocalArtifactStore(project.store);
+      const key = { flow: 'LiveFlow', runId, step: 'start', taskId };
+      const liveCard = (text: string) =>
+        store.putCard(key, 0, 'progress', serializeCardDocument(sampleCard({ id: 'progress', title: 'progress', status: 'rendering', updatedAt: Date.now(), task: { pathspec: `LiveFlow/${runId}/start/${taskId}`, attempt: 0, status: 'running' }, components: [{ type: 'markdown', text: text }] })));
+      await liveCard('# epoch 1');
+      const card = page.frameLocator('iframe.card-frame');
+      await card.locator('h1', { hasText: 'epoch 1' }).waitFor({ timeout: 10_000 });
+      await page.locator('.card-slot .live-pill').waitFor();
+      await liveCard('# epoch 2');
+      await card.locator('h1', { hasText: 'epoch 2' }).waitFor({ timeout: 10_000 });
       const printed = Number(/tick (\d+)\n(?![\s\S]*tick)/.exec(run.stdout)?.[1] ?? 0);
       // A line printed after the page loaded shows up in it.
       await page.locator('.log-line', { hasText: `tick ${printed + 4}` }).waitFor({ timeout: 10_000 });
@@ -291,6 +325,9 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
       await page.locator('.log-line', { hasText: 'done ticking' }).waitFor({ timeout: 15_000 });
       await page.locator('.page-head .badge.s-succeeded').waitFor({ timeout: 15_000 });
       assert.equal(await page.locator('.log .live-pill').count(), 0, 'no longer following once the task is over');
+      await store.putCard(key, 0, 'progress', serializeCardDocument(sampleCard({ id: 'progress', title: 'progress', status: 'ready', updatedAt: Date.now(), task: { pathspec: `LiveFlow/${runId}/start/${taskId}`, attempt: 0, status: 'succeeded' }, components: [{ type: 'markdown', text: '# done' }] })));
+      await page.reload();
+      await page.frameLocator('iframe.card-frame').locator('h1', { hasText: 'done' }).waitFor();
       assert.deepEqual(errors, []);
       await page.close();
     } finally {

@@ -11,6 +11,8 @@ import { getJson } from '../data.js';
 
 type Stream = 'stdout' | 'stderr';
 const POLL_MS = 500;
+/** Lines drawn at first (the last ones); more are drawn on request, so that a long output opens fast. */
+const DRAWN = 1000;
 
 interface Line {
   n: number;
@@ -133,7 +135,10 @@ function LogView({ url, attempt, stream, needle }: { url: string; attempt: numbe
   const log = useLog(url, attempt);
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  const shown = useMemo(() => (needle ? log.lines.filter((l) => l.plain.toLowerCase().includes(needle)) : log.lines), [log.lines, needle]);
+  const [drawn, setDrawn] = useState(DRAWN);
+  const matching = useMemo(() => (needle ? log.lines.filter((l) => l.plain.toLowerCase().includes(needle)) : log.lines), [log.lines, needle]);
+  const shown = matching.length > drawn ? matching.slice(-drawn) : matching;
+  const hidden = matching.length - shown.length;
   useLayoutEffect(() => {
     const el = box.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
@@ -147,11 +152,14 @@ function LogView({ url, attempt, stream, needle }: { url: string; attempt: numbe
   return html`<div class="log" data-stream=${stream}>
     <div class="log-status">
       ${live ? html`<span class="live-pill"><span class="pulse"></span>following</span>` : null}
-      <span class="muted small">${needle ? `${formatNumber(shown.length)} of ${formatNumber(log.lines.length)} lines match` : `${formatNumber(log.count + (log.partial ? 1 : 0))} lines`}</span>
+      <span class="muted small">${needle ? `${formatNumber(matching.length)} of ${formatNumber(log.lines.length)} lines match` : `${formatNumber(log.count + (log.partial ? 1 : 0))} lines`}</span>
       ${log.skipped > 0 ? html`<span class="muted small">(${formatNumber(log.skipped)} not shown here are in the download)</span>` : null}
       ${log.error ? html`<span class="bad small">${log.error}</span>` : null}
     </div>
     <div class="log-box" ref=${box} onScroll=${onScroll}>
+      ${hidden > 0
+        ? html`<button type="button" class="log-more" onClick=${() => setDrawn(drawn + 4 * DRAWN)}>Show ${formatNumber(Math.min(hidden, 4 * DRAWN))} earlier line${hidden === 1 ? '' : 's'} (${formatNumber(hidden)} not drawn)</button>`
+        : null}
       ${total === 0 ? html`<div class="log-empty">${live ? 'Nothing printed yet.' : `Nothing was printed on ${stream}.`}</div>` : null}
       ${shown.map((l) => html`<${LogLine} key=${l.n} line=${l} needle=${needle} />`)}
       ${log.partial && (!needle || log.partial.plain.toLowerCase().includes(needle)) ? html`<${LogLine} line=${log.partial} needle=${needle} partial=${true} />` : null}

@@ -314,16 +314,16 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
         store.putCard(key, 0, 'progress', serializeCardDocument(sampleCard({ id: 'progress', title: 'progress', status: 'rendering', updatedAt: Date.now(), task: { pathspec: `LiveFlow/${runId}/start/${taskId}`, attempt: 0, status: 'running' }, components: [{ type: 'markdown', text: text }] })));
       await liveCard('# epoch 1');
       const card = page.frameLocator('iframe.card-frame');
-      await card.locator('h1', { hasText: 'epoch 1' }).waitFor({ timeout: 10_000 });
+      await card.locator('h1', { hasText: 'epoch 1' }).waitFor({ timeout: 30_000 });
       await page.locator('.card-slot .live-pill').waitFor();
       await liveCard('# epoch 2');
-      await card.locator('h1', { hasText: 'epoch 2' }).waitFor({ timeout: 10_000 });
+      await card.locator('h1', { hasText: 'epoch 2' }).waitFor({ timeout: 30_000 });
       const printed = Number(/tick (\d+)\n(?![\s\S]*tick)/.exec(run.stdout)?.[1] ?? 0);
       // A line printed after the page loaded shows up in it.
-      await page.locator('.log-line', { hasText: `tick ${printed + 4}` }).waitFor({ timeout: 10_000 });
+      await page.locator('.log-line', { hasText: `tick ${printed + 4}` }).waitFor({ timeout: 30_000 });
       writeFileSync(join(project.dir, 'go'), '');
-      await page.locator('.log-line', { hasText: 'done ticking' }).waitFor({ timeout: 15_000 });
-      await page.locator('.page-head .badge.s-succeeded').waitFor({ timeout: 15_000 });
+      await page.locator('.log-line', { hasText: 'done ticking' }).waitFor({ timeout: 30_000 });
+      await page.locator('.page-head .badge.s-succeeded').waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.log .live-pill').count(), 0, 'no longer following once the task is over');
       await store.putCard(key, 0, 'progress', serializeCardDocument(sampleCard({ id: 'progress', title: 'progress', status: 'ready', updatedAt: Date.now(), task: { pathspec: `LiveFlow/${runId}/start/${taskId}`, attempt: 0, status: 'succeeded' }, components: [{ type: 'markdown', text: '# done' }] })));
       await page.reload();

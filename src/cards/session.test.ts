@@ -108,3 +108,15 @@ test('A component that cannot be drawn, or a default card past its timeout, give
   assert.match(slow!.error!.message, /longer than its timeout of 0\.1 s/);
   assert.deepEqual(slow?.components, [{ type: 'markdown', text: 'mine' }], 'what was ready is shown');
 });
+
+test('refresh() in a tight loop draws the components at most once per interval', async () => {
+  const { task, s } = session([spec({ refreshInterval: 0.3 })]);
+  let renders = 0;
+  s.append({ render: () => (renders++, { type: 'markdown', text: 'same' }) });
+  for (let i = 0; i < 10_000; i++) s.refresh();
+  await sleep(50);
+  assert.equal(renders, 1);
+  assert.equal((await read(task, 'blank'))?.status, 'rendering');
+  await s.finish(finish());
+  assert.equal(renders, 2, 'and once more for the final card');
+});

@@ -31,6 +31,7 @@ class LiveCard implements CardHandle {
   components: CardRenderable[] = [];
   /** The components' JSON as last written, to skip writes that change nothing. */
   lastJson: string | undefined;
+  /** When the components were last drawn for a live write (written or found unchanged). */
   lastWrite = 0;
   timer: NodeJS.Timeout | undefined;
   constructor(readonly spec: CardSpec, private readonly session: CardSession) {}
@@ -151,11 +152,13 @@ export class CardSession implements CurrentCard {
 
   private writeLive(card: LiveCard): void {
     if (this.finished) return;
+    // The interval counts from the last look, written or not, so a step that calls refresh() in a
+    // tight loop draws its components at most once per interval.
+    card.lastWrite = this.now();
     const components = card.components.map((c) => renderComponent(c).component);
     const json = JSON.stringify(components);
     if (json === card.lastJson) return;
     card.lastJson = json;
-    card.lastWrite = this.now();
     this.write(this.documentOf(card, components, 'rendering', 'running'));
   }
 

@@ -1,5 +1,5 @@
 // One 200 MB Float64Array artifact written to and read from the S3 artifact store, through the store
-// API with the codec (serialize + sha1 + upload; download + verify + deserialize), in a bucket of its
+// API with the codec (raw encoding: sha1 + upload; download + verify into the array's memory), in a bucket of its
 // own that is deleted at the end. Prints one JSON object of MB/s figures (medians of the repetitions).
 // Usage: node scripts/bench-s3.mjs ENDPOINT REPETITIONS   (credentials from the AWS variables)
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { decodeArtifact, encodeArtifact, openArtifactStore } from 'cairnflow/storage';
+import { encodeArtifact, openArtifactStore, readArtifact, readArtifactSync } from 'cairnflow/storage';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { createS3Client } = await import(pathToFileURL(join(root, 'dist', 'storage', 's3-client.js')).href);
@@ -44,19 +44,24 @@ for (let i = 0; i < COUNT; i++) values[i] = i * 0.5;
 try {
   for (let i = 0; i < n; i++) {
     values[0] = i; // new bytes each time: every write is a real upload
-    const w = await time(async () => store.putBlob(encodeArtifact(values, { name: 'values', step: 'bench' }).bytes));
+    let info;
+    const w = await time(async () => {
+      const e = encodeArtifact(values, { name: 'values', step: 'bench' });
+      info = { sha: await store.putBlob(e.parts), size: e.size, type: e.type, encoding: e.encoding };
+      return info.sha;
+    });
     const sha = w.out;
     figures.write.push(w.s);
-    figures.dedupe.push((await time(async () => store.putBlob(encodeArtifact(values, { name: 'values', step: 'bench' }).bytes))).s);
+    figures.dedupe.push((await time(async () => store.putBlob(encodeArtifact(values, { name: 'values', step: 'bench' }).parts))).s);
     rmSync(cacheDir, { recursive: true, force: true });
-    const r = await time(async () => decodeArtifact(await store.getBlob(sha), 'v8'));
+    const r = await time(async () => readArtifact(store, info, 'values'));
     check(r.out, i);
     figures.read.push(r.s);
     rmSync(cacheDir, { recursive: true, force: true });
-    const rs = await time(async () => decodeArtifact(store.getBlobSync(sha), 'v8'));
+    const rs = await time(async () => readArtifactSync(store, info, 'values'));
     check(rs.out, i);
     figures.readSync.push(rs.s);
-    const rc = await time(async () => decodeArtifact(store.getBlobSync(sha), 'v8'));
+    const rc = await time(async () => readArtifactSync(store, info, 'values'));
     check(rc.out, i);
     figures.readCached.push(rc.s);
     await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: `bench/blobs/${sha.slice(0, 2)}/${sha}` }));

@@ -1,7 +1,8 @@
 // cairn's benchmarks. Each case runs several times in a throwaway project and prints medians.
 // Usage: npm run bench [-- --quick] [-- case-name ...]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, readFileSync, readdirSync, rmSync, copyFileSync } from 'node:fs';
+import { dataCases } from './bench-data.mjs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +21,23 @@ function project() {
   return dir;
 }
 
+/** The pids of a process's descendants (from /proc). */
+function descendants(pid) {
+  const out = [];
+  const walk = (p) => {
+    let kids = [];
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) kids.push(...readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean));
+    } catch {}
+    for (const k of kids) { out.push(k); walk(k); }
+  };
+  walk(pid);
+  return out;
+}
+
 /**
- * Runs a command; returns wall ms and the peak RSS (VmHWM) of the process itself in MB, and its
- * stdout with `{ stdout: true }`. Rejects on a non-zero exit unless `{ fails: true }` (then it
+ * Runs a command; returns wall ms and the peak RSS (VmHWM) of the process itself in MB (`rssMb`)
+ * and the largest peak of any process it started (`childRssMb`), and its stdout with `{ stdout: true }`. Rejects on a non-zero exit unless `{ fails: true }` (then it
  * rejects on a zero exit).
  */
 function timed(cmd, argv, cwd, env = {}, opts = {}) {
@@ -31,6 +46,7 @@ function timed(cmd, argv, cwd, env = {}, opts = {}) {
     const stdio = ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'];
     const child = spawn(cmd, argv, { cwd, env: { ...process.env, CAIRN_USER: 'bench', ...env }, stdio });
     let hwm = 0;
+    let childHwm = 0;
     let stderr = '';
     let stdout = '';
     child.stdout?.on('data', (d) => (stdout += d));
@@ -38,6 +54,12 @@ function timed(cmd, argv, cwd, env = {}, opts = {}) {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
+        if (opts.children) {
+          for (const pid of descendants(child.pid)) {
+            const c = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+            if (c) childHwm = Math.max(childHwm, Number(c[1]) / 1024);
+          }
+        }
       } catch {}
     }, 20);
     child.stderr.on('data', (d) => (stderr += d));
@@ -46,7 +68,7 @@ function timed(cmd, argv, cwd, env = {}, opts = {}) {
       clearInterval(poll);
       const ms = performance.now() - t0;
       if ((code !== 0) !== Boolean(opts.fails)) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      else resolve({ ms, rssMb: hwm, stdout });
+      else resolve({ ms, rssMb: hwm, childRssMb: childHwm, stdout });
     });
   });
 }
@@ -278,6 +300,8 @@ const cases = {
     }
   },
 };
+
+Object.assign(cases, dataCases({ project, timed, report, median, repeat, quick, results }));
 
 console.log(`cairn bench on ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (quick)' : ''}`);
 for (const [name, fn] of Object.entries(cases)) {

@@ -1,6 +1,6 @@
 /** `DataArtifact`: one artifact of one task attempt, its metadata, and its value on demand. */
 import { NotFoundError } from '../errors.js';
-import { decodeArtifact } from '../storage/codec.js';
+import { readArtifact } from '../storage/codec.js';
 import { previewValue, type ArtifactPreview, type PreviewOptions } from '../storage/preview.js';
 import type { ArtifactInfo, TaskRecord } from '../storage/types.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
@@ -98,8 +98,8 @@ export class DataArtifact<T = unknown> {
   data(): Promise<T> {
     if (!this.#value) {
       const p = storeCall(`artifact ${this.pathspec}`, async () => {
-        const bytes = await this.#ctx.artifacts.getBlob(this.sha);
-        return decodeArtifact(bytes, this.encoding) as T;
+        const info = { sha: this.sha, size: this.size, type: this.type, encoding: this.encoding };
+        return (await readArtifact(this.#ctx.artifacts, info, `artifact ${this.pathspec}`)) as T;
       });
       this.#value = p;
       p.catch(() => {

@@ -158,8 +158,8 @@ export class TestStore {
     const artifacts: Record<string, ArtifactInfo> = {};
     for (const [name, value] of Object.entries(values)) {
       const enc = encodeArtifact(value, { name, step: key.step });
-      const sha = await this.artifacts.putBlob(enc.bytes);
-      artifacts[name] = { sha, size: enc.bytes.byteLength, type: enc.type, encoding: enc.encoding };
+      const sha = await this.artifacts.putBlob(enc.parts);
+      artifacts[name] = { sha, size: enc.size, type: enc.type, encoding: enc.encoding };
     }
     await this.artifacts.putTaskRecord(key, attempt, { version: 1, artifacts });
   }

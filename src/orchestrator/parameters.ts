@@ -166,7 +166,7 @@ export async function storeParameters(found: FlowParameters, resolved: readonly 
   const infos = await Promise.all(
     encoded.map(async ([name, e]): Promise<[string, ArtifactInfo]> => [
       name,
-      { sha: await store.putBlob(e.bytes), size: e.bytes.byteLength, type: e.type, encoding: e.encoding },
+      { sha: await store.putBlob(e.parts), size: e.size, type: e.type, encoding: e.encoding },
     ]),
   );
   return {

@@ -5,11 +5,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CairnError } from '../errors.js';
 import { sha1Hex } from '../storage/hash.js';
+import { RAW_ENCODING } from '../storage/raw-codec.js';
 import { installHooks, type Transition } from '../authoring/task-hooks.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { setCurrent } from '../authoring/current.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
-import { decodeArtifact, encodeArtifact } from '../storage/codec.js';
+import { encodeArtifact, readArtifact, readArtifactSync } from '../storage/codec.js';
 import type { ArtifactInfo, ArtifactStore, TaskRecord } from '../storage/types.js';
 import type { ForeachFrame, TaskAttemptKey } from '../core/types.js';
 import { Binding } from './binding.js';
@@ -28,17 +29,14 @@ const LIST_CACHE_ENTRIES = 8;
 
 function loader(store: ArtifactStore, step: string) {
   return (name: string, info: ArtifactInfo): unknown => {
-    if (!store.getBlobSync) {
-      throw new CairnError('STORE', `The ${store.kind} artifact store cannot read artifact '${name}' synchronously in step ${step}.`);
-    }
-    return decodeArtifact(store.getBlobSync(info.sha), info.encoding);
+    return readArtifactSync(store, info, `artifact '${name}' in step ${step}`);
   };
 }
 
 function loadList(store: ArtifactStore, sha: string, encoding = 'v8'): unknown {
   let list = listCache.get(sha);
   if (list === undefined) {
-    list = decodeArtifact(store.getBlobSync!(sha), encoding);
+    list = readArtifactSync(store, { sha, size: 0, type: '', encoding }, 'the foreach list');
     if (listCache.size >= LIST_CACHE_ENTRIES) listCache.delete(listCache.keys().next().value!);
     listCache.set(sha, list);
   }
@@ -156,7 +154,7 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
       ...(spec.cards.dag ? { dag: spec.cards.dag } : {}),
       parameters: spec.parameterNames.filter((n) => paramsRecord!.artifacts[n]).map((name) => ({ name, info: paramsRecord!.artifacts[name]! })),
       artifacts: artifacts.filter((a) => !paramNames.has(a.name)),
-      load: async (info) => decodeArtifact(await store.getBlob(info.sha), info.encoding),
+      load: (info) => readArtifact(store, info, 'an artifact shown on a card'),
     });
   };
   let result: TaskSuccess;
@@ -192,15 +190,19 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
         artifacts[item.name] = item.info;
         continue;
       }
-      const { bytes, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
+      const { parts, size, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
       held.set(item.name, item.value);
-      if (item.was && sha1Hex(bytes) !== item.was.sha && unchanged(item.value, item.was, load, item.name)) {
-        // Read and written back unchanged, though V8 laid the bytes out differently: keep the address.
-        artifacts[item.name] = item.was;
-        continue;
+      if (item.was) {
+        // A value read and written back: its bytes are hashed (no copy for a raw value) and kept by address when equal.
+        const same = sha1Hex(parts) === item.was.sha;
+        // V8 may lay out an unchanged value's bytes differently: the values are compared. Raw bytes are the value.
+        if (same || (encoding !== RAW_ENCODING && unchanged(item.value, item.was, load, item.name))) {
+          artifacts[item.name] = item.was;
+          continue;
+        }
       }
-      const sha = await store.putBlob(bytes);
-      artifacts[item.name] = { sha, size: bytes.byteLength, type, encoding };
+      const sha = await store.putBlob(parts);
+      artifacts[item.name] = { sha, size, type, encoding };
     }
 
     stored = artifacts;

@@ -9,6 +9,7 @@ import { runTask } from './task.js';
 import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './protocol.js';
 import { describeFailure, toException } from './exception.js';
 import { runtimeUrl } from '../core/code-package.js';
+import { releaseLargeGarbage } from './memory.js';
 
 const stores = new Map<string, Promise<ArtifactStore>>();
 /** Fails the running task; set while one runs. */
@@ -66,6 +67,8 @@ async function handle(spec: TaskSpec): Promise<void> {
   const used = performance.eventLoopUtilization(loop);
   const usage = { wallMs: used.idle + used.active, busyMs: used.active };
   send({ type: 'done', outcome, logs, usage });
+  // Before the next task: a large value this one left behind is not held beside the next one's.
+  releaseLargeGarbage();
 }
 
 if (!process.send) {

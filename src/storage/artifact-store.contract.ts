@@ -61,6 +61,31 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
         }
       }));
 
+    it('stores parts as one blob (small and large) and reads it into planned memory', () =>
+      withStore(async ({ store }) => {
+        const data = new Uint8Array(18 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+        for (const body of [data.subarray(0, 100), data]) {
+          const parts = [bytesOf('head:'), body.subarray(0, 3), body.subarray(3)];
+          const whole = Buffer.concat(parts);
+          const sha = await store.putBlob(parts);
+          assert.equal(sha, sha1Hex(whole));
+          assert.ok(Buffer.from(await store.getBlob(sha)).equals(whole));
+          const reads: Array<(plan: Parameters<NonNullable<ArtifactStore['readBlob']>>[1]) => Promise<void> | void> = [];
+          if (store.readBlob) reads.push((plan) => store.readBlob!(sha, plan));
+          if (store.readBlobSync) reads.push((plan) => store.readBlobSync!(sha, plan));
+          for (const read of reads) {
+            let into: Uint8Array | undefined;
+            await read((head, size) => {
+              assert.equal(size, whole.byteLength);
+              assert.equal(Buffer.from(head.subarray(0, 5)).toString(), 'head:');
+              into = new Uint8Array(size - 5);
+              return { skip: 5, into };
+            });
+            assert.ok(Buffer.from(into!).equals(Buffer.from(body)));
+          }
+        }
+      }));
+
     it('returns the same address when the same bytes are put again', () =>
       withStore(async ({ store }) => {
         const a = await store.putBlob(bytesOf('same'));
@@ -100,6 +125,9 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
         await fx.corruptBlob(sha);
         await rejectsWithCode(() => fx.store.getBlob(sha), 'CORRUPT_BLOB', new RegExp(sha));
         if (fx.store.getBlobSync) await rejectsWithCode(() => fx.store.getBlobSync?.(sha), 'CORRUPT_BLOB');
+        const plan = (_head: Uint8Array, size: number) => ({ skip: 0, into: new Uint8Array(size) });
+        if (fx.store.readBlob) await rejectsWithCode(() => fx.store.readBlob!(sha, plan), 'CORRUPT_BLOB', new RegExp(sha));
+        if (fx.store.readBlobSync) await rejectsWithCode(() => fx.store.readBlobSync!(sha, plan), 'CORRUPT_BLOB');
       } finally {
         await fx.cleanup();
       }

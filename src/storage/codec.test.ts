@@ -90,16 +90,19 @@ describe('encodeArtifact with the default codec', () => {
     assert.deepEqual({ ...(roundTrip(value) as object) }, { a: 1 });
   });
 
-  it('reports readable type names and the v8 encoding', () => {
-    const cases: [unknown, string][] = [
-      [1, 'number'], ['s', 'string'], [1n, 'bigint'], [undefined, 'undefined'], [null, 'null'], [[1], 'Array'],
-      [{}, 'Object'], [new Map(), 'Map'], [new Set(), 'Set'], [new Date(0), 'Date'], [new Float64Array(1), 'Float64Array'],
-      [Buffer.alloc(1), 'Buffer'], [new TypeError('x'), 'TypeError'], [Object.create(null), 'Object'],
+  it('reports readable type names and the v8 encoding, or raw for binary data', () => {
+    const cases: [unknown, string, string][] = [
+      [1, 'number', 'v8'], ['s', 'string', 'v8'], [1n, 'bigint', 'v8'], [undefined, 'undefined', 'v8'], [null, 'null', 'v8'],
+      [[1], 'Array', 'v8'], [{}, 'Object', 'v8'], [new Map(), 'Map', 'v8'], [new Set(), 'Set', 'v8'], [new Date(0), 'Date', 'v8'],
+      [new Float64Array(1), 'Float64Array', 'raw'], [Buffer.alloc(1), 'Buffer', 'raw'], [new ArrayBuffer(2), 'ArrayBuffer', 'raw'],
+      [new DataView(new ArrayBuffer(3)), 'DataView', 'raw'], [new TypeError('x'), 'TypeError', 'v8'], [Object.create(null), 'Object', 'v8'],
+      [[new Float64Array(1)], 'Array', 'v8'],
     ];
-    for (const [v, type] of cases) {
+    for (const [v, type, encoding] of cases) {
       const enc = encodeArtifact(v, ctx);
       assert.equal(enc.type, type);
-      assert.equal(enc.encoding, 'v8');
+      assert.equal(enc.encoding, encoding);
+      assert.equal(enc.size, enc.bytes.byteLength);
     }
   });
 

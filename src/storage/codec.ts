@@ -15,6 +15,8 @@
 import v8 from 'node:v8';
 import { CairnError } from '../errors.js';
 import { valueTypeName, type ValueProblem } from './value-check.js';
+import { decodeRaw, encodeRaw, planRaw, RAW_ENCODING, rawKind, type RawPlan } from './raw-codec.js';
+import type { ArtifactInfo, ArtifactStore } from './types.js';
 import {
   decodeRegistered,
   encodeRegistered,
@@ -35,11 +37,31 @@ export interface ArtifactSerializer {
 }
 
 export interface EncodedArtifact {
-  bytes: Uint8Array;
+  /** The stored bytes: the concatenation of `parts` (made on first use: prefer `parts` and `size`). */
+  readonly bytes: Uint8Array;
+  /** The stored bytes, in parts (views of the value's memory for a raw value: nothing is copied). */
+  parts: Uint8Array[];
+  /** The stored size, in bytes. */
+  size: number;
   /** A readable type name (`number`, `Array`, `Map`, ... or the serializer's name). */
   type: string;
-  /** `v8` or `serializer:<name>`. */
+  /** `v8`, `raw`, `v8+registered` or `serializer:<name>`. */
   encoding: string;
+}
+
+/** An `EncodedArtifact` over parts. */
+export function encoded(parts: Uint8Array[], type: string, encoding: string): EncodedArtifact {
+  let joined: Uint8Array | undefined;
+  return {
+    parts,
+    size: parts.reduce((n, p) => n + p.byteLength, 0),
+    type,
+    encoding,
+    get bytes() {
+      joined ??= parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      return joined;
+    },
+  };
 }
 
 export interface ArtifactContext {
@@ -50,6 +72,7 @@ export interface ArtifactContext {
 }
 
 export const V8_ENCODING = 'v8';
+export { RAW_ENCODING };
 const SERIALIZER_PREFIX = 'serializer:';
 
 const serializers: ArtifactSerializer[] = [];
@@ -136,7 +159,7 @@ function encodeWith(s: ArtifactSerializer, value: unknown, ctx: ArtifactContext)
       `Cannot store artifact "${ctx.name}" of step "${ctx.step}": serializer "${s.name}" returned ${valueTypeName(bytes)} instead of a Uint8Array.`,
     );
   }
-  return { bytes, type: s.name, encoding: SERIALIZER_PREFIX + s.name };
+  return encoded([bytes], s.name, SERIALIZER_PREFIX + s.name);
 }
 
 /** Serializes one artifact value, or throws `CairnError('UNSERIALIZABLE_ARTIFACT')` saying what to do. */
@@ -155,12 +178,14 @@ export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArt
     if (claimed) {
       if (!isClassSerializer(s)) return encodeWith(s, value, ctx);
       const found = findRegistered(value, encodeContext(ctx), s);
-      return { bytes: encodeRegistered(value, found, encodeContext(ctx)), type: s.name, encoding: REGISTERED_ENCODING };
+      return encoded([encodeRegistered(value, found, encodeContext(ctx))], s.name, REGISTERED_ENCODING);
     }
   }
+  const kind = rawKind(value);
+  if (kind) return encoded(encodeRaw(value, kind), kind, RAW_ENCODING);
   const found = findRegistered(value, encodeContext(ctx));
   if (found.claimed.size > 0) {
-    return { bytes: encodeRegistered(value, found, encodeContext(ctx)), type: valueTypeName(value), encoding: REGISTERED_ENCODING };
+    return encoded([encodeRegistered(value, found, encodeContext(ctx))], valueTypeName(value), REGISTERED_ENCODING);
   }
   let bytes: Uint8Array;
   try {
@@ -171,7 +196,7 @@ export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArt
       : `${errorText(e)}. Store plain data instead, or register a serializer with registerSerializer(...)`;
     throw new CairnError('UNSERIALIZABLE_ARTIFACT', `Cannot store artifact "${ctx.name}" of step "${ctx.step}": ${why}.`, { cause: e });
   }
-  return { bytes, type: valueTypeName(value), encoding: V8_ENCODING };
+  return encoded([bytes], valueTypeName(value), V8_ENCODING);
 }
 
 function encodeContext(ctx: ArtifactContext): EncodeContext {
@@ -180,6 +205,7 @@ function encodeContext(ctx: ArtifactContext): EncodeContext {
 
 /** Turns stored bytes back into a value, given the encoding recorded with them. */
 export function decodeArtifact(bytes: Uint8Array, encoding: string): unknown {
+  if (encoding === RAW_ENCODING) return decodeRaw(bytes);
   if (encoding === REGISTERED_ENCODING) return decodeRegistered(bytes, serializers);
   if (encoding === V8_ENCODING) {
     try {
@@ -206,6 +232,50 @@ export function decodeArtifact(bytes: Uint8Array, encoding: string): unknown {
     }
   }
   throw new CairnError('STORE', `Unknown artifact encoding "${encoding}": it was written by a different version of cairn or by another tool.`);
+}
+
+/**
+ * Reads and decodes an artifact synchronously (the store must offer `getBlobSync`). A raw value is
+ * read straight into its own memory. An integrity error (a damaged or truncated blob) names the
+ * artifact: `what`, e.g. `artifact "x" of step start`.
+ */
+export function readArtifactSync(store: ArtifactStore, info: ArtifactInfo, what: string): unknown {
+  return named(what, () => {
+    if (info.encoding === RAW_ENCODING && store.readBlobSync) {
+      let plan: RawPlan | undefined;
+      store.readBlobSync(info.sha, (head, size) => (plan = planRaw(head, size)));
+      return plan!.value;
+    }
+    if (!store.getBlobSync) throw new CairnError('STORE', `The ${store.kind} artifact store cannot read ${what} synchronously.`);
+    return decodeArtifact(store.getBlobSync(info.sha), info.encoding);
+  });
+}
+
+/** The same, asynchronously, with any store. */
+export async function readArtifact(store: ArtifactStore, info: ArtifactInfo, what: string): Promise<unknown> {
+  return named(what, async () => {
+    if (info.encoding === RAW_ENCODING && store.readBlob) {
+      let plan: RawPlan | undefined;
+      await store.readBlob(info.sha, (head, size) => (plan = planRaw(head, size)));
+      return plan!.value;
+    }
+    return decodeArtifact(await store.getBlob(info.sha), info.encoding);
+  });
+}
+
+function named<T>(what: string, fn: () => T): T {
+  const rename = (e: unknown): never => {
+    if (e instanceof CairnError && e.code === 'CORRUPT_BLOB' && !e.message.startsWith('Cannot read ')) {
+      throw new CairnError('CORRUPT_BLOB', `Cannot read ${what}: ${e.message}`, { cause: e });
+    }
+    throw e;
+  };
+  try {
+    const out = fn();
+    return (out instanceof Promise ? out.catch(rename) : out) as T;
+  } catch (e) {
+    return rename(e);
+  }
 }
 
 function errorText(e: unknown): string {

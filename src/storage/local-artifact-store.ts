@@ -8,8 +8,11 @@
  *
  * Every write goes to a uniquely named temporary file in the target folder and is then moved into
  * place, so a reader sees a whole file or none. Blobs are never overwritten: the temporary file is
- * hard-linked to its final name (which fails if the blob exists) and then removed. Nothing is
- * fsynced: a crash of the machine can lose recent writes, but never leaves a partial file.
+ * hard-linked to its final name (which fails if the blob exists) and then removed. A large blob
+ * (from 1 MiB) is written from its parts in chunks and hashed as it is written; a smaller one is
+ * hashed first and not written at all when it exists. A failed write (a full disk) removes its
+ * temporary file: no partial blob is ever left under a blob's name. Nothing is fsynced: a crash
+ * of the machine can lose recent writes, but never leaves a partial file.
  *
  * The work is done with synchronous fs calls (a task does a few small writes and the async
  * machinery would cost more than the I/O); the async methods wrap them.
@@ -19,14 +22,17 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
-import { isSha1Hex, sha1Hex } from './hash.js';
+import { blobParts, blobSize, isSha1Hex, sha1Hex, type BlobData } from './hash.js';
+import { readBlobFileSync, writeHashedSync } from './blob-file.js';
 import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
 import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
-import type { ArtifactStore, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
+import type { ArtifactStore, BlobPlan, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
 
 /** Distinguishes temporary files of this process from those of other processes and hosts. */
 const TMP_TAG = `${process.pid}-${randomBytes(3).toString('hex')}`;
 let tmpCounter = 0;
+/** Blobs from this size are written while they are hashed. */
+const STREAM_BYTES = 1024 * 1024;
 
 function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined;
@@ -105,13 +111,15 @@ export class LocalArtifactStore implements ArtifactStore {
     return path;
   }
 
-  putBlobSync(bytes: Uint8Array): string {
-    const sha = sha1Hex(bytes);
+  putBlobSync(data: BlobData): string {
+    const parts = blobParts(data);
+    if (blobSize(parts) >= STREAM_BYTES) return this.putLargeBlob(parts);
+    const sha = sha1Hex(parts);
     const dir = join(this.root, 'blobs', sha.slice(0, 2));
     const path = join(dir, sha);
     if (fileExists(path)) return sha;
     try {
-      const tmp = this.writeTemp(dir, sha, bytes);
+      const tmp = this.writeTemp(dir, sha, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
       try {
         this.publish(tmp, path);
       } finally {
@@ -120,6 +128,32 @@ export class LocalArtifactStore implements ArtifactStore {
     } catch (e) {
       throw storeError(`Cannot write blob ${sha} to ${path}`, e);
     }
+    return sha;
+  }
+
+  /** Writes a large blob to a temporary file while hashing it, then moves it under its address. */
+  private putLargeBlob(parts: readonly Uint8Array[]): string {
+    const dir = join(this.root, 'blobs', 'tmp');
+    const tmp = join(dir, `.blob.${TMP_TAG}.${++tmpCounter}.tmp`);
+    let sha: string;
+    try {
+      this.ensureDir(dir);
+      try {
+        sha = writeHashedSync(tmp, parts).sha;
+      } catch (e) {
+        if (errCode(e) !== 'ENOENT') throw e;
+        this.dirs.delete(dir); // the folder was removed behind our back
+        this.ensureDir(dir);
+        sha = writeHashedSync(tmp, parts).sha;
+      }
+      const final = join(this.root, 'blobs', sha.slice(0, 2));
+      this.ensureDir(final);
+      this.publish(tmp, join(final, sha));
+    } catch (e) {
+      tryUnlink(tmp);
+      throw storeError(`Cannot write a blob of ${blobSize(parts)} bytes to ${this.root}`, e);
+    }
+    tryUnlink(tmp);
     return sha;
   }
 
@@ -140,25 +174,29 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   getBlobSync(sha: string): Uint8Array {
+    return this.readFile(sha);
+  }
+
+  readBlobSync(sha: string, plan: BlobPlan): void {
+    this.readFile(sha, plan);
+  }
+
+  private readFile(sha: string, plan?: BlobPlan): Uint8Array {
     const path = this.blobPath(checkSha(sha));
-    let bytes: Buffer;
+    const corrupt = (actual: string) =>
+      new CairnError(
+        'CORRUPT_BLOB',
+        `Blob ${sha} at ${path} is corrupt: its content hashes to ${actual}. The file was changed or damaged on disk; ` +
+          'delete it and re-run the task that produced it.',
+      );
     try {
-      bytes = readFileSync(path);
+      return readBlobFileSync(path, sha, { corrupt }, plan);
     } catch (e) {
       if (errCode(e) === 'ENOENT') {
         throw new CairnError('NOT_FOUND', `Blob ${sha} is not in the artifact store at ${this.root} (expected at ${path}).`, { cause: e });
       }
       throw storeError(`Cannot read blob ${sha} at ${path}`, e);
     }
-    const actual = sha1Hex(bytes);
-    if (actual !== sha) {
-      throw new CairnError(
-        'CORRUPT_BLOB',
-        `Blob ${sha} at ${path} is corrupt: its content hashes to ${actual}. The file was changed or damaged on disk; ` +
-          'delete it and re-run the task that produced it.',
-      );
-    }
-    return bytes;
   }
 
   hasBlobsSync(shas: readonly string[]): Set<string> {
@@ -254,8 +292,12 @@ export class LocalArtifactStore implements ArtifactStore {
     return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -'.json'.length)).sort();
   }
 
-  async putBlob(bytes: Uint8Array): Promise<string> {
-    return this.putBlobSync(bytes);
+  async putBlob(data: BlobData): Promise<string> {
+    return this.putBlobSync(data);
+  }
+
+  async readBlob(sha: string, plan: BlobPlan): Promise<void> {
+    this.readFile(sha, plan);
   }
 
   async getBlob(sha: string): Promise<Uint8Array> {
@@ -322,5 +364,8 @@ function tryUnlink(path: string): void {
 
 function storeError(what: string, e: unknown): CairnError {
   if (e instanceof CairnError) return e;
+  if (errCode(e) === 'ENOSPC') {
+    return new CairnError('STORE', `${what}: the disk is full (ENOSPC). Nothing partial was kept; free some space and run the task again.`, { cause: e });
+  }
   return new CairnError('STORE', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }

@@ -18,14 +18,15 @@
  * - Task records, logs and cards are plain puts: S3 replaces an object atomically.
  * - At most `concurrency` requests are in flight per store; batches (hasBlobs, prefetch) queue.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { BlobCache } from './blob-cache.js';
-import { isSha1Hex, sha1Hex } from './hash.js';
+import { blobParts, blobSize, isSha1Hex, sha1Hex, type BlobData } from './hash.js';
+import { PLAN_HEAD_BYTES, readBlobFileSync } from './blob-file.js';
 import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
 import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
 import {
@@ -43,7 +44,7 @@ import {
 } from './s3-client.js';
 import { SyncBridge } from './s3-sync-bridge.js';
 import { CHUNK_BYTES, downloadBlob, downloadBlobToFile, partSizeFor, uploadMultipart, type S3Io } from './s3-transfer.js';
-import type { ArtifactStore, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
+import type { ArtifactStore, BlobPlan, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
 
 export interface S3ArtifactStoreOptions extends S3Settings {
   /** Folder of the local read cache; without one, every read goes to the server. */
@@ -59,6 +60,22 @@ export interface S3ArtifactStoreOptions extends S3Settings {
 /** Blobs from this size are looked up before they are sent. */
 const HEAD_FIRST_BYTES = 1024 * 1024;
 const MIN_PART = 5 * 1024 * 1024;
+
+/** A local copy that no longer matches its address (it was verified when it was fetched). */
+function cacheDamaged(sha: string): CairnError {
+  return new CairnError('CORRUPT_BLOB', `The local copy of blob ${sha} was damaged on disk after it was fetched.`);
+}
+/** A damaged local copy is fetched again once (a fetch verifies what the bucket holds). */
+function isCacheDamage(e: unknown): boolean {
+  return e instanceof CairnError && e.code === 'CORRUPT_BLOB';
+}
+function dropFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
 
 function invalid(message: string): CairnError {
   return new CairnError('INVALID_ARGUMENT', `Invalid s3 artifact store settings: ${message}`);
@@ -154,26 +171,28 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  async putBlob(bytes: Uint8Array): Promise<string> {
-    const sha = sha1Hex(bytes);
+  async putBlob(data: BlobData): Promise<string> {
+    const parts = blobParts(data);
+    const sha = sha1Hex(parts);
     let put = this.puts.get(sha);
     if (!put) {
-      put = this.storeBlob(sha, bytes).finally(() => this.puts.delete(sha));
+      put = this.storeBlob(sha, parts).finally(() => this.puts.delete(sha));
       this.puts.set(sha, put);
     }
     await put;
     return sha;
   }
 
-  private async storeBlob(sha: string, bytes: Uint8Array): Promise<void> {
+  private async storeBlob(sha: string, parts: readonly Uint8Array[]): Promise<void> {
     const key = this.blobKey(sha);
+    const size = blobSize(parts);
     try {
-      if ((bytes.byteLength >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.objectExists(key))) return;
-      if (bytes.byteLength >= this.multipartThreshold) {
-        await uploadMultipart(this.io, key, bytes, partSizeFor(bytes.byteLength, this.partSize));
+      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.objectExists(key))) return;
+      if (size >= this.multipartThreshold) {
+        await uploadMultipart(this.io, key, parts, partSizeFor(size, this.partSize));
         return;
       }
-      await this.putIfAbsent(key, bytes);
+      await this.putIfAbsent(key, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     } catch (e) {
       throw s3Failure(e, this.settings, `Cannot write blob ${sha} to ${this.location}`);
     }
@@ -219,19 +238,57 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   getBlobSync(sha: string): Uint8Array {
+    return this.readLocal(sha, (path, corrupt) => readBlobFileSync(path, sha, { corrupt }));
+  }
+
+  readBlobSync(sha: string, plan: BlobPlan): void {
+    this.readLocal(sha, (path, corrupt) => readBlobFileSync(path, sha, { corrupt }, plan));
+  }
+
+  async readBlob(sha: string, plan: BlobPlan): Promise<void> {
+    checkSha(sha);
+    const cache = this.cache;
+    if (!cache) {
+      // Without a cache the blob is downloaded whole, then moved into the planned memory.
+      const bytes = await downloadBlob(this.io, this.blobKey(sha), sha);
+      const { skip, into } = plan(bytes.subarray(0, PLAN_HEAD_BYTES), bytes.byteLength);
+      into.set(bytes.subarray(skip));
+      return;
+    }
+    for (let tries = 0; ; tries++) {
+      if (!cache.has(sha)) await downloadBlobToFile(this.io, this.blobKey(sha), sha, cache.prepare(sha));
+      try {
+        readBlobFileSync(cache.path(sha), sha, { corrupt: () => cacheDamaged(sha) }, plan);
+        return;
+      } catch (e) {
+        if (!isCacheDamage(e) || tries > 0) throw e;
+        dropFile(cache.path(sha));
+      }
+    }
+  }
+
+  /**
+   * Reads a blob from a local file: the read cache's (fetched into it through the helper thread
+   * when absent; a damaged cache file is fetched again), or a temporary one without a cache.
+   */
+  private readLocal<T>(sha: string, read: (path: string, corrupt: (actual: string) => CairnError) => T): T {
     checkSha(sha);
     if (this.cache) {
-      const cached = this.cache.readSync(sha);
-      if (cached) return cached;
-      const dest = this.cache.prepare(sha);
-      this.bridge.fetch(this.blobKey(sha), sha, dest);
-      return readFileSync(dest); // verified by the thread a moment ago
+      for (let tries = 0; ; tries++) {
+        if (!this.cache.has(sha)) this.bridge.fetch(this.blobKey(sha), sha, this.cache.prepare(sha));
+        try {
+          return read(this.cache.path(sha), () => cacheDamaged(sha));
+        } catch (e) {
+          if (!isCacheDamage(e) || tries > 0) throw e;
+          dropFile(this.cache.path(sha));
+        }
+      }
     }
     const dir = mkdtempSync(join(tmpdir(), 'cairn-s3-read-'));
     try {
       const dest = join(dir, sha);
       this.bridge.fetch(this.blobKey(sha), sha, dest);
-      return readFileSync(dest);
+      return read(dest, () => cacheDamaged(sha));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

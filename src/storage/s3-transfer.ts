@@ -1,6 +1,6 @@
 /**
- * Moving one blob to or from S3: a large blob is uploaded in parts sliced from the caller's buffer
- * (never copied), several at a time; a read fetches the first range and, when the blob is larger,
+ * Moving one blob to or from S3: a large blob is uploaded in parts sliced from the caller's parts
+ * (views; only a part that spans two of them is copied), several at a time; a read fetches the first range and, when the blob is larger,
  * the remaining ranges in parallel, into one buffer or straight into a file. Reads are verified
  * against the blob's sha1.
  */
@@ -178,6 +178,23 @@ export async function downloadBlobToFile(io: S3Io, key: string, sha: string, des
   });
 }
 
+/**
+ * Bytes [from, to) of the concatenation of `parts`: a view when they lie in one part (the usual
+ * case: a raw value's header is in the first upload part only), else a copy of that range.
+ */
+export function sliceParts(parts: readonly Uint8Array[], from: number, to: number): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  for (const p of parts) {
+    const start = Math.max(from, at);
+    const end = Math.min(to, at + p.byteLength);
+    if (start < end) pieces.push(p.subarray(start - at, end - at));
+    at += p.byteLength;
+    if (at >= to) break;
+  }
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+}
+
 /** The part size for a blob: CHUNK_BYTES, or larger so that the blob fits in 10,000 parts. */
 export function partSizeFor(size: number, minimum = CHUNK_BYTES): number {
   const mib = 1024 * 1024;
@@ -189,7 +206,7 @@ export function partSizeFor(size: number, minimum = CHUNK_BYTES): number {
  * `If-None-Match: *` on completion (AWS S3 does; servers that ignore it replace the object with the
  * same bytes, which is harmless for a content-addressed key). Resolves once the object exists.
  */
-export async function uploadMultipart(io: S3Io, key: string, bytes: Uint8Array, partSize: number): Promise<void> {
+export async function uploadMultipart(io: S3Io, key: string, parts: readonly Uint8Array[], partSize: number): Promise<void> {
   const { client, settings, limit } = io;
   const Bucket = settings.bucket;
   const created = await limit.run(() =>
@@ -197,18 +214,19 @@ export async function uploadMultipart(io: S3Io, key: string, bytes: Uint8Array, 
   );
   const UploadId = created.UploadId;
   if (!UploadId) throw new CairnError('STORE', `The S3 server gave no upload id for ${key}.`);
-  const count = Math.ceil(bytes.byteLength / partSize);
-  const parts: CompletedPart[] = new Array<CompletedPart>(count);
+  const size = parts.reduce((n, p) => n + p.byteLength, 0);
+  const count = Math.ceil(size / partSize);
+  const done: CompletedPart[] = new Array<CompletedPart>(count);
   try {
     await forEachLimit(Array.from({ length: count }, (_, i) => i), TRANSFER_CONCURRENCY, (i) =>
       limit.run(async () => {
-        const body = bytes.subarray(i * partSize, Math.min(bytes.byteLength, (i + 1) * partSize)); // a view, not a copy
+        const body = sliceParts(parts, i * partSize, Math.min(size, (i + 1) * partSize));
         const r = await client.send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: i + 1, Body: body, ContentLength: body.byteLength }));
-        parts[i] = { PartNumber: i + 1, ETag: r.ETag };
+        done[i] = { PartNumber: i + 1, ETag: r.ETag };
       }),
     );
     await limit.run(() =>
-      client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: parts } })),
+      client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: done } })),
     );
   } catch (e) {
     await limit.run(() => client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId }))).catch(() => undefined);

@@ -3,6 +3,21 @@
  * metadata) implements one of them and passes the same contract test suite.
  */
 import type { ForeachFrame, TaskException, TaskKey } from '../core/types.js';
+import type { BlobData } from './hash.js';
+
+export type { BlobData } from './hash.js';
+
+/** Where a read puts a blob: its bytes from `skip` on go to `into` (whose length is the size less `skip`). */
+export interface BlobLayout {
+  skip: number;
+  into: Uint8Array;
+}
+
+/**
+ * Lays out the read of a blob from its first bytes (up to 4 KiB, all of them for a smaller blob)
+ * and its size: the codec reads a large typed array straight into the array's own memory.
+ */
+export type BlobPlan = (head: Uint8Array, size: number) => BlobLayout;
 
 /** What a task attempt recorded about one artifact. */
 export interface ArtifactInfo {
@@ -54,12 +69,22 @@ export interface ArtifactStore {
   readonly kind: string;
   /** A description of where data lives, for messages (`/home/u/proj/.cairn`). */
   readonly location: string;
-  /** Stores bytes under their sha1 and returns it. Idempotent; never overwrites an existing blob. */
-  putBlob(bytes: Uint8Array): Promise<string>;
+  /**
+   * Stores bytes under their sha1 and returns it. Idempotent; never overwrites an existing blob.
+   * Given parts, stores their concatenation without concatenating them in memory.
+   */
+  putBlob(data: BlobData): Promise<string>;
   /** Reads a blob and verifies it against its address; `CairnError('CORRUPT_BLOB')` if it does not match, `NOT_FOUND` if absent. */
   getBlob(sha: string): Promise<Uint8Array>;
   /** Synchronous read, offered by stores that can (the local folder); used for lazy `this.x` reads. */
   getBlobSync?(sha: string): Uint8Array;
+  /**
+   * Reads a blob into the memory `plan` lays out (verified against the address as it is read, with
+   * the errors of `getBlob`), in chunks, without holding another copy of it. Synchronous where
+   * `getBlobSync` is offered.
+   */
+  readBlobSync?(sha: string, plan: BlobPlan): void;
+  readBlob?(sha: string, plan: BlobPlan): Promise<void>;
   /**
    * Offered by stores whose synchronous reads are slow (remote stores with a local cache): fetches
    * these blobs ahead, in parallel, so that later `getBlobSync` calls are local. Best effort: a blob

@@ -1,6 +1,7 @@
 /** `DataArtifact`: one artifact of one task attempt, its metadata, and its value on demand. */
 import { NotFoundError } from '../errors.js';
 import { readArtifact } from '../storage/codec.js';
+import { ARROW_ENCODING, FRAME_HEAD_BYTES, framePreview, POLARS_ENCODING, readFrameHeader } from '../storage/frames.js';
 import { previewValue, type ArtifactPreview, type PreviewOptions } from '../storage/preview.js';
 import type { ArtifactInfo, TaskRecord } from '../storage/types.js';
 import { clientContext, storeCall, type ClientContext } from './context.js';
@@ -121,6 +122,16 @@ export class DataArtifact<T = unknown> {
    */
   async preview(options: PreviewOptions & { maxLoadBytes?: number } = {}): Promise<ArtifactPreview> {
     const { maxLoadBytes = DEFAULT_PREVIEW_LOAD_BYTES, ...limits } = options;
+    const store = this.#ctx.artifacts;
+    if ((this.encoding === ARROW_ENCODING || this.encoding === POLARS_ENCODING) && store.getBlobHead) {
+      // A data frame's schema, row count and first rows are in the head of its blob, checksummed: nothing else is read.
+      try {
+        const head = await storeCall(`artifact ${this.pathspec}`, () => store.getBlobHead!(this.sha, FRAME_HEAD_BYTES));
+        return framePreview(readFrameHeader(head).header, limits.maxRows ?? 50);
+      } catch {
+        // a header too large for the head read, or damaged: load the value as for any other
+      }
+    }
     if (this.size > maxLoadBytes) {
       return { kind: 'unavailable', type: this.type, reason: `it is stored in ${this.size} bytes, more than the ${maxLoadBytes} a preview loads` };
     }

@@ -10,7 +10,7 @@ import { installHooks, type Transition } from '../authoring/task-hooks.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { setCurrent } from '../authoring/current.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
-import { encodeArtifact, readArtifact, readArtifactSync } from '../storage/codec.js';
+import { encodeArtifact, prepareFrames, readArtifact, readArtifactSync } from '../storage/codec.js';
 import type { ArtifactInfo, ArtifactStore, TaskRecord } from '../storage/types.js';
 import type { ForeachFrame, TaskAttemptKey } from '../core/types.js';
 import { Binding } from './binding.js';
@@ -90,6 +90,7 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
   const isJoin = spec.expected.type === 'join';
   const [paramsRecord, ...parents] = await Promise.all([spec.params, ...spec.inputs].map((k) => readRecord(store, k)));
   if (store.prefetchBlobs) await store.prefetchBlobs(prefetchList(spec.foreachStack, isJoin ? parents : []));
+  await prepareFrames([], [paramsRecord!, ...parents].flatMap((r) => Object.values(r.artifacts).map((i) => i.encoding)));
   const paramNames = new Set(Object.keys(paramsRecord!.artifacts));
   const inherited = isJoin ? paramsRecord!.artifacts : parents[0]!.artifacts;
   const load = loader(store, spec.step);
@@ -185,7 +186,9 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     }
 
     const artifacts: Record<string, ArtifactInfo> = {};
-    for (const item of binding.collect()) {
+    const items = binding.collect();
+    await prepareFrames(items.map((i) => ('value' in i ? i.value : undefined)));
+    for (const item of items) {
       if ('info' in item) {
         artifacts[item.name] = item.info;
         continue;

@@ -82,6 +82,19 @@ export function readBlobFileSync(path: string, sha: string, errors: BlobFileErro
   }
 }
 
+/** The first `bytes` bytes of a file (fewer when it is shorter), unverified. */
+export function readHeadSync(path: string, bytes: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(bytes);
+    let n = 0;
+    for (let r = -1; r !== 0 && n < bytes; n += r) r = readSync(fd, buf, n, bytes - n, n);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads `length` bytes (default: what fits) at file offset `position` into `buf` at `offset`. */
 function fill(fd: number, buf: Uint8Array, offset: number, position: number, path: string, length = buf.byteLength - offset): void {
   let done = 0;

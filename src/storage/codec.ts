@@ -17,6 +17,7 @@ import { CairnError } from '../errors.js';
 import { valueTypeName, type ValueProblem } from './value-check.js';
 import { decodeRaw, encodeRaw, planRaw, RAW_ENCODING, rawKind, type RawPlan } from './raw-codec.js';
 import type { ArtifactInfo, ArtifactStore } from './types.js';
+import { ARROW_ENCODING, decodeFrame, encodeFrame, frameKind, frameTypeName, POLARS_ENCODING, prepareFrames } from './frames.js';
 import {
   decodeRegistered,
   encodeRegistered,
@@ -183,6 +184,15 @@ export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArt
   }
   const kind = rawKind(value);
   if (kind) return encoded(encodeRaw(value, kind), kind, RAW_ENCODING);
+  const frame = frameKind(value);
+  if (frame) {
+    const serializer = frame === 'arrow' ? 'arrow (Arrow IPC)' : 'polars (its Arrow IPC)';
+    try {
+      return encoded(encodeFrame(frame, value), frameTypeName(frame), frame === 'arrow' ? ARROW_ENCODING : POLARS_ENCODING);
+    } catch (e) {
+      throw new CairnError('UNSERIALIZABLE_ARTIFACT', `Cannot store artifact "${ctx.name}" of step "${ctx.step}": the built-in serializer ${serializer} failed: ${errorText(e)}`, { cause: e });
+    }
+  }
   const found = findRegistered(value, encodeContext(ctx));
   if (found.claimed.size > 0) {
     return encoded([encodeRegistered(value, found, encodeContext(ctx))], valueTypeName(value), REGISTERED_ENCODING);
@@ -199,6 +209,8 @@ export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArt
   return encoded([bytes], valueTypeName(value), V8_ENCODING);
 }
 
+export { prepareFrames };
+
 function encodeContext(ctx: ArtifactContext): EncodeContext {
   return { ...ctx, serializers, problemMessage: (problem) => problemMessage(ctx, problem) };
 }
@@ -206,6 +218,14 @@ function encodeContext(ctx: ArtifactContext): EncodeContext {
 /** Turns stored bytes back into a value, given the encoding recorded with them. */
 export function decodeArtifact(bytes: Uint8Array, encoding: string): unknown {
   if (encoding === RAW_ENCODING) return decodeRaw(bytes);
+  if (encoding === ARROW_ENCODING || encoding === POLARS_ENCODING) {
+    try {
+      return decodeFrame(encoding, bytes);
+    } catch (e) {
+      if (e instanceof CairnError) throw e;
+      throw new CairnError('CORRUPT_BLOB', `Cannot decode an artifact of encoding "${encoding}" (${bytes.byteLength} bytes): ${errorText(e)}`, { cause: e });
+    }
+  }
   if (encoding === REGISTERED_ENCODING) return decodeRegistered(bytes, serializers);
   if (encoding === V8_ENCODING) {
     try {
@@ -253,6 +273,7 @@ export function readArtifactSync(store: ArtifactStore, info: ArtifactInfo, what:
 
 /** The same, asynchronously, with any store. */
 export async function readArtifact(store: ArtifactStore, info: ArtifactInfo, what: string): Promise<unknown> {
+  await prepareFrames([], [info.encoding]);
   return named(what, async () => {
     if (info.encoding === RAW_ENCODING && store.readBlob) {
       let plan: RawPlan | undefined;

@@ -5,6 +5,7 @@ export {
   decodeArtifact,
   readArtifact,
   readArtifactSync,
+  prepareFrames,
   registerSerializer,
   unregisterSerializer,
   registeredSerializers,

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { blobParts, blobSize, isSha1Hex, sha1Hex, type BlobData } from './hash.js';
-import { readBlobFileSync, writeHashedSync } from './blob-file.js';
+import { readBlobFileSync, readHeadSync, writeHashedSync } from './blob-file.js';
 import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
 import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
 import type { ArtifactStore, BlobPlan, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
@@ -298,6 +298,16 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async readBlob(sha: string, plan: BlobPlan): Promise<void> {
     this.readFile(sha, plan);
+  }
+
+  async getBlobHead(sha: string, bytes: number): Promise<Uint8Array> {
+    const path = this.blobPath(checkSha(sha));
+    try {
+      return readHeadSync(path, bytes);
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') throw new CairnError('NOT_FOUND', `Blob ${sha} is not in the artifact store at ${this.root} (expected at ${path}).`, { cause: e });
+      throw storeError(`Cannot read blob ${sha} at ${path}`, e);
+    }
   }
 
   async getBlob(sha: string): Promise<Uint8Array> {

@@ -18,6 +18,7 @@
  */
 import { types } from 'node:util';
 import { valueTypeName } from './value-check.js';
+import { frameHeader, frameKind, framePreview, frameTypeName } from './frames.js';
 
 export interface PreviewOptions {
   /** Rows of a table (default 50). */
@@ -100,6 +101,8 @@ function resolved(options: PreviewOptions | undefined): Required<PreviewOptions>
 /** The readable type of a value, as artifact listings show it (`Buffer` for a Buffer). */
 export function previewTypeName(value: unknown): string {
   if (Buffer.isBuffer(value)) return 'Buffer';
+  const frame = frameKind(value);
+  if (frame) return frameTypeName(frame);
   return valueTypeName(value);
 }
 
@@ -353,6 +356,14 @@ export function previewValue(value: unknown, options?: PreviewOptions): Artifact
     return { kind: 'text', type: 'string', text: cut(value, o.maxString), length: value.length, truncated: value.length > o.maxString };
   }
   if (isLeaf(value)) return { kind: 'value', type, text: leafText(value, o.maxString) };
+  const frame = frameKind(value);
+  if (frame) {
+    try {
+      return framePreview(frameHeader(frame, value), o.maxRows);
+    } catch (e) {
+      return { kind: 'unavailable', type, reason: `the ${type} could not be read: ${(e as Error).message}` };
+    }
+  }
   const bytes = bytesOf(value);
   if (bytes) return binaryPreview(type, bytes, o);
   const numbers = numericView(value);

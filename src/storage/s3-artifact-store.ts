@@ -26,7 +26,7 @@ import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
 import { BlobCache } from './blob-cache.js';
 import { blobParts, blobSize, isSha1Hex, sha1Hex, type BlobData } from './hash.js';
-import { PLAN_HEAD_BYTES, readBlobFileSync } from './blob-file.js';
+import { PLAN_HEAD_BYTES, readBlobFileSync, readHeadSync } from './blob-file.js';
 import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
 import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
 import {
@@ -264,6 +264,29 @@ export class S3ArtifactStore implements ArtifactStore {
         if (!isCacheDamage(e) || tries > 0) throw e;
         dropFile(cache.path(sha));
       }
+    }
+  }
+
+  async getBlobHead(sha: string, bytes: number): Promise<Uint8Array> {
+    checkSha(sha);
+    if (this.cache?.has(sha)) {
+      try {
+        return readHeadSync(this.cache.path(sha), bytes);
+      } catch {
+        // removed meanwhile: ask the bucket
+      }
+    }
+    const key = this.blobKey(sha);
+    try {
+      return await this.limit.run(async () => {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
+        const body = r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0);
+        return body.subarray(0, bytes); // a server may ignore Range
+      });
+    } catch (e) {
+      if (isMissingObject(e)) throw new CairnError('NOT_FOUND', `Blob ${sha} is not in the artifact store ${this.location}.`, { cause: e });
+      if (httpStatus(e) === 416) return new Uint8Array(0); // an empty object
+      throw s3Failure(e, this.settings, `Cannot read blob ${sha}`);
     }
   }
 

@@ -86,6 +86,11 @@ export interface ArtifactStore {
   readBlobSync?(sha: string, plan: BlobPlan): void;
   readBlob?(sha: string, plan: BlobPlan): Promise<void>;
   /**
+   * The first `bytes` bytes of a blob (fewer when it is smaller), NOT verified against its address:
+   * for formats whose head carries its own checksum (a data frame's preview header).
+   */
+  getBlobHead?(sha: string, bytes: number): Promise<Uint8Array>;
+  /**
    * Offered by stores whose synchronous reads are slow (remote stores with a local cache): fetches
    * these blobs ahead, in parallel, so that later `getBlobSync` calls are local. Best effort: a blob
    * that cannot be fetched is left for the read that needs it to report.

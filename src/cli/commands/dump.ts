@@ -1,10 +1,19 @@
 import { defineCommand } from '../command.js';
 import { usageError } from '../args.js';
 import type { DataArtifact, Task } from '../../client/index.js';
-import { artifactLine, DEFAULT_MAX_VALUE_SIZE, renderValue, summarize } from '../inspect/values.js';
+import { artifactLine, DEFAULT_MAX_VALUE_SIZE, renderTable, renderValue, summarize } from '../inspect/values.js';
+import { ARROW_ENCODING, POLARS_ENCODING } from '../../storage/frames.js';
+
+/** Rows of a data frame that `dump` prints. */
+const FRAME_ROWS = 10;
 
 /** The text of one artifact: its value, a summary when it is large, or why it cannot be read. */
 async function valueText(a: DataArtifact, maxSize: number): Promise<string> {
+  if (a.encoding === ARROW_ENCODING || a.encoding === POLARS_ENCODING) {
+    // Schema, row count and first rows, read from the head of the blob whatever its size.
+    const p = await a.preview({ maxRows: FRAME_ROWS, maxLoadBytes: maxSize });
+    if (p.kind === 'table') return renderTable(p, a.size);
+  }
   if (a.size > maxSize) return summarize(a.type, a.size);
   try {
     return renderValue(await a.data());

@@ -31,3 +31,19 @@ export function renderValue(value: unknown): string {
 export function artifactLine(name: string, rendered: string): string {
   return `${name}: ${rendered.split('\n').join('\n  ')}`;
 }
+
+/** A table preview as text: `<arrow.Table, 3 rows x 2 columns, 1.2 kB>`, the schema, and the first rows in aligned columns. */
+export function renderTable(
+  p: { type: string; columns: Array<{ name: string; type: string }>; rows: Array<Array<string | number | boolean | null>>; rowCount: number },
+  size: number,
+): string {
+  const head = `<${p.type}, ${p.rowCount} row${p.rowCount === 1 ? '' : 's'} x ${p.columns.length} column${p.columns.length === 1 ? '' : 's'}, ${formatSize(size)}>`;
+  const schema = `schema: ${p.columns.map((c) => `${c.name}: ${c.type}`).join(', ')}`;
+  if (p.rows.length === 0) return `${head}\n${schema}`;
+  const text = (v: unknown) => (v === null ? 'null' : typeof v === 'string' ? v : String(v));
+  const cells = [p.columns.map((c) => c.name), ...p.rows.map((r) => r.map(text))];
+  const widths = p.columns.map((_, i) => Math.min(40, Math.max(...cells.map((r) => (r[i] ?? '').length))));
+  const line = (r: string[]) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join(' | ').trimEnd();
+  const more = p.rowCount > p.rows.length ? [`... ${p.rowCount - p.rows.length} more rows`] : [];
+  return [head, schema, `first ${p.rows.length} row${p.rows.length === 1 ? '' : 's'}:`, ...cells.map(line), ...more].join('\n');
+}

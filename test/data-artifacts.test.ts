@@ -148,3 +148,45 @@ export class FillFlow extends FlowSpec {
     execFileSync('umount', ['--lazy', small.store]); // the client may still hold the database open
   }
 });
+
+test('compression is chosen per artifact with this.setCompression, recorded in the encoding, and read back transparently', async () => {
+  const flow = project.write(
+    'squeeze.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class SqueezeFlow extends FlowSpec {
+  declare rows: Array<{ id: number; name: string }>;
+  declare plain: Array<{ id: number; name: string }>;
+  declare zipped: Float64Array;
+  @step start() {
+    this.rows = Array.from({ length: 20000 }, (_, i) => ({ id: i, name: 'user' + i }));
+    this.plain = this.rows.slice();
+    this.zipped = new Float64Array(100000);
+    this.setCompression('plain', 'none');
+    this.setCompression(['zipped'], 'gzip');
+    if (process.env.BAD_CHOICE) this.setCompression('rows', process.env.BAD_CHOICE as 'gzip');
+    this.next(this.end);
+  }
+  @step end() {
+    if (this.rows.length !== 20000 || this.plain[5]!.name !== 'user5' || this.zipped.length !== 100000) throw new Error('bad values');
+  }
+}
+`,
+  );
+  const r = await project.cli(['run', flow]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const run = (await (await Flow.get('SqueezeFlow')).latestRun())!;
+  const rows = await artifactOf(run, 'start', 'rows');
+  const plain = await artifactOf(run, 'start', 'plain');
+  const zipped = await artifactOf(run, 'start', 'zipped');
+  assert.equal(rows.encoding, 'v8+gzip');
+  assert.equal(plain.encoding, 'v8');
+  assert.equal(zipped.encoding, 'raw+gzip');
+  assert.ok(rows.size * 4 < plain.size);
+  assert.ok(zipped.size < 10_000);
+  assert.equal(((await rows.data()) as unknown[]).length, 20000);
+  assert.ok((await zipped.data()) instanceof Float64Array);
+
+  const bad = await project.cli(['run', flow], { BAD_CHOICE: 'zstd' });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stdout + bad.stderr, /this\.setCompression\(\) with "zstd": use one of 'gzip', 'none'/);
+});

@@ -98,6 +98,19 @@ export abstract class FlowSpec {
   }
 
   /**
+   * Chooses how artifacts this task stores are compressed: `'gzip'` or `'none'` (default: gzip for
+   * plain data stored by v8 from 64 KiB, none for typed arrays, Buffers and data frames). Applies to
+   * the artifacts this task stores; an artifact passed on unchanged keeps its bytes.
+   *
+   * @example
+   * this.setCompression('events', 'none');          // keep a large JSON-like value uncompressed
+   * this.setCompression(['image', 'mask'], 'gzip');   // compress binary data that compresses well
+   */
+  setCompression(names: string | readonly string[], compression: 'gzip' | 'none'): void {
+    hooksOf(this, 'this.setCompression()').setCompression(typeof names === 'string' ? [names] : names, compression);
+  }
+
+  /**
    * Call at the bottom of a flow file: `MyFlow.main(import.meta)`. Runs the CLI when the file is
    * executed (`npx tsx flow.ts run`), does nothing when it is imported.
    */

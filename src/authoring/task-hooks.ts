@@ -27,6 +27,7 @@ export interface TaskHooks {
   index(): number | undefined;
   foreachStack(): ForeachFrameView[];
   mergeArtifacts(inputs: unknown, options: MergeOptions): void;
+  setCompression(names: readonly string[], compression: string): void;
 }
 
 const hooks = new WeakMap<object, TaskHooks>();

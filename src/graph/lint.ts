@@ -18,6 +18,7 @@ export const RESERVED_STEP_NAMES: readonly string[] = [
   'cmd',
   'foreachStack',
   'mergeArtifacts',
+  'setCompression',
   'main',
 ];
 

@@ -38,7 +38,7 @@ export const RESERVED_PARAMETER_NAMES: readonly string[] = [
 ];
 
 /** Members of every flow instance that a parameter or constant would hide. */
-const FLOW_MEMBERS = ['next', 'input', 'index', 'foreachStack', 'mergeArtifacts'];
+const FLOW_MEMBERS = ['next', 'input', 'index', 'foreachStack', 'mergeArtifacts', 'setCompression'];
 
 /** Names compare ignoring case, with `-` and `_` the same (they share `CAIRN_RUN_<NAME>`). */
 const fold = (name: string): string => name.toLowerCase().replace(/_/g, '-');

@@ -10,7 +10,7 @@ import { installHooks, type Transition } from '../authoring/task-hooks.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { setCurrent } from '../authoring/current.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
-import { encodeArtifact, prepareFrames, readArtifact, readArtifactSync } from '../storage/codec.js';
+import { COMPRESSIONS, encodeArtifact, prepareFrames, readArtifact, readArtifactSync, type Compression } from '../storage/codec.js';
 import type { ArtifactInfo, ArtifactStore, TaskRecord } from '../storage/types.js';
 import type { ForeachFrame, TaskAttemptKey } from '../core/types.js';
 import { Binding } from './binding.js';
@@ -101,6 +101,7 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
   for (const name of steps.keys()) methods.set((Flow.prototype as unknown as Record<string, unknown>)[name], name);
 
   let transition: Transition | undefined;
+  const compression = new Map<string, Compression>();
   let inputValue: { v: unknown } | undefined;
   const frames = spec.foreachStack;
   installHooks(instance, {
@@ -121,6 +122,15 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     foreachStack: () =>
       frames.map((f) => ({ index: f.index, numSplits: f.numSplits, value: own(elementAt(loadList(store, f.listSha, f.listEncoding), f.index)) })),
     mergeArtifacts: (inputs, options) => mergeArtifacts(spec.step, isJoin, binding, inputs, options),
+    setCompression: (names, choice) => {
+      if (!COMPRESSIONS.includes(choice as Compression)) {
+        throw new CairnError('INVALID_ARGUMENT', `Step ${spec.step} called this.setCompression() with ${JSON.stringify(choice)}: use one of ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}.`);
+      }
+      for (const n of names) {
+        if (typeof n !== 'string' || n === '') throw new CairnError('INVALID_ARGUMENT', `Step ${spec.step} called this.setCompression() with ${JSON.stringify(n)}, which is not an artifact name.`);
+        compression.set(n, choice as Compression);
+      }
+    },
   });
 
   const cards = new CardSession({ store, task: spec, attempt: spec.attempt, specs: spec.cards?.specs ?? [] });
@@ -193,7 +203,7 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
         artifacts[item.name] = item.info;
         continue;
       }
-      const { parts, size, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step });
+      const { parts, size, type, encoding } = encodeArtifact(item.value, { name: item.name, step: spec.step }, compression.get(item.name));
       held.set(item.name, item.value);
       if (item.was) {
         // A value read and written back: its bytes are hashed (no copy for a raw value) and kept by address when equal.

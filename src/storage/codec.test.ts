@@ -109,9 +109,9 @@ describe('encodeArtifact with the default codec', () => {
   it('checks a million-number array quickly', () => {
     const big = Array.from({ length: 1_000_000 }, (_, i) => i / 3);
     const t0 = performance.now();
-    const { bytes } = encodeArtifact(big, ctx);
+    const { bytes, encoding } = encodeArtifact(big, ctx);
     assert.ok(performance.now() - t0 < 2000);
-    assert.equal((decodeArtifact(bytes, 'v8') as number[])[999_999], 999_999 / 3);
+    assert.equal((decodeArtifact(bytes, encoding) as number[])[999_999], 999_999 / 3);
   });
 
   it('handles deeply nested values without running out of stack in the check', async () => {
@@ -337,5 +337,28 @@ describe('registerClass', () => {
 describe('decodeArtifact', () => {
   it('reports bytes that are not a v8 serialization as a corrupt blob', async () => {
     await rejectsWithCode(() => decodeArtifact(new Uint8Array([0xff, 0x0f, 0x99, 0x99, 0x99]), 'v8'), 'CORRUPT_BLOB');
+  });
+});
+
+describe('compression', () => {
+  const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `user${i}`, tags: ['a', 'b'] }));
+
+  it('gzips plain data from 64 KiB by default, records it in the encoding, and reads it back', () => {
+    const enc = encodeArtifact(rows, ctx);
+    assert.equal(enc.encoding, 'v8+gzip');
+    assert.ok(enc.size * 4 < v8.serialize(rows).byteLength, 'at least 4x smaller');
+    assert.deepEqual(decodeArtifact(enc.bytes, enc.encoding), rows);
+    assert.equal(encodeArtifact(rows.slice(0, 10), ctx).encoding, 'v8', 'small values are not compressed');
+    assert.equal(encodeArtifact(new Float64Array(100_000), ctx).encoding, 'raw', 'numbers are not compressed by default');
+  });
+
+  it('follows an explicit choice either way, and refuses damaged compressed bytes', () => {
+    assert.equal(encodeArtifact(rows, ctx, 'none').encoding, 'v8');
+    const f = encodeArtifact(new Float64Array(100_000), ctx, 'gzip');
+    assert.equal(f.encoding, 'raw+gzip');
+    assert.deepEqual(decodeArtifact(f.bytes, f.encoding), new Float64Array(100_000));
+    const bad = Buffer.from(encodeArtifact(rows, ctx).bytes);
+    bad[bad.length - 5]! ^= 0xff;
+    assert.throws(() => decodeArtifact(bad, 'v8+gzip'), { code: 'CORRUPT_BLOB' });
   });
 });

@@ -13,6 +13,7 @@
  * that no longer share memory with each other.
  */
 import v8 from 'node:v8';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { CairnError } from '../errors.js';
 import { valueTypeName, type ValueProblem } from './value-check.js';
 import { decodeRaw, encodeRaw, planRaw, RAW_ENCODING, rawKind, type RawPlan } from './raw-codec.js';
@@ -46,7 +47,7 @@ export interface EncodedArtifact {
   size: number;
   /** A readable type name (`number`, `Array`, `Map`, ... or the serializer's name). */
   type: string;
-  /** `v8`, `raw`, `v8+registered` or `serializer:<name>`. */
+  /** `v8`, `raw`, `v8+registered`, `arrow-ipc`, `polars-ipc` or `serializer:<name>`, with `+gzip` when compressed. */
   encoding: string;
 }
 
@@ -163,8 +164,35 @@ function encodeWith(s: ArtifactSerializer, value: unknown, ctx: ArtifactContext)
   return encoded([bytes], s.name, SERIALIZER_PREFIX + s.name);
 }
 
-/** Serializes one artifact value, or throws `CairnError('UNSERIALIZABLE_ARTIFACT')` saying what to do. */
-export function encodeArtifact(value: unknown, ctx: ArtifactContext): EncodedArtifact {
+/** How an artifact's bytes are compressed: `gzip` (level 1) or not at all. */
+export type Compression = 'gzip' | 'none';
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'none'];
+const GZIP_SUFFIX = '+gzip';
+/** v8-encoded values from this size are gzipped unless the step chose otherwise (see docs/performance.md). */
+export const AUTO_GZIP_BYTES = 64 * 1024;
+
+/**
+ * The default choice: gzip for values stored by v8 from 64 KiB (plain data: objects, arrays,
+ * strings, which compress 5-10x at a small fraction of the cost of serializing them), none for raw
+ * bytes and data frames (numbers: about 1.07x, for a large cost) and serializers' output.
+ */
+function defaultCompression(e: EncodedArtifact): Compression {
+  return (e.encoding === V8_ENCODING || e.encoding === REGISTERED_ENCODING) && e.size >= AUTO_GZIP_BYTES ? 'gzip' : 'none';
+}
+
+/**
+ * Serializes one artifact value, or throws `CairnError('UNSERIALIZABLE_ARTIFACT')` saying what to
+ * do; compressed as `compression` says (default: see `defaultCompression`), which the encoding
+ * records (`v8+gzip`).
+ */
+export function encodeArtifact(value: unknown, ctx: ArtifactContext, compression?: Compression): EncodedArtifact {
+  const e = encodeUncompressed(value, ctx);
+  if ((compression ?? defaultCompression(e)) !== 'gzip') return e;
+  const input = e.parts.length === 1 ? e.parts[0]! : Buffer.concat(e.parts);
+  return encoded([gzipSync(input, { level: 1 })], e.type, e.encoding + GZIP_SUFFIX);
+}
+
+function encodeUncompressed(value: unknown, ctx: ArtifactContext): EncodedArtifact {
   for (const s of serializers) {
     let claimed: boolean;
     try {
@@ -217,6 +245,15 @@ function encodeContext(ctx: ArtifactContext): EncodeContext {
 
 /** Turns stored bytes back into a value, given the encoding recorded with them. */
 export function decodeArtifact(bytes: Uint8Array, encoding: string): unknown {
+  if (encoding.endsWith(GZIP_SUFFIX) && !serializers.some((s) => SERIALIZER_PREFIX + s.name === encoding)) {
+    let plain: Buffer;
+    try {
+      plain = gunzipSync(bytes);
+    } catch (e) {
+      throw new CairnError('CORRUPT_BLOB', `Cannot decompress an artifact of encoding "${encoding}" (${bytes.byteLength} bytes): ${errorText(e)}`, { cause: e });
+    }
+    return decodeArtifact(plain, encoding.slice(0, -GZIP_SUFFIX.length));
+  }
   if (encoding === RAW_ENCODING) return decodeRaw(bytes);
   if (encoding === ARROW_ENCODING || encoding === POLARS_ENCODING) {
     try {

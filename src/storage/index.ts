@@ -15,6 +15,7 @@ export {
   type ArtifactSerializer,
   type ArtifactContext,
   type EncodedArtifact,
+  type Compression,
 } from './codec.js';
 export { findUnstorable, valueTypeName, type ValueProblem } from './value-check.js';
 export { LocalArtifactStore } from './local-artifact-store.js';

@@ -108,6 +108,12 @@ describe('LocalArtifactStore', () => {
     await rejectsWithCode(() => store.getBlob(sha), 'NOT_FOUND');
     assert.equal(await store.putBlob(new TextEncoder().encode('first')), sha);
     assert.equal(Buffer.from(await store.getBlob(sha)).toString(), 'first');
+    // A large blob (written while hashed, through blobs/tmp) too.
+    const big = new Uint8Array(2 * 1024 * 1024).fill(7);
+    const bigSha = await store.putBlob(big);
+    rmSync(join(root, 'blobs'), { recursive: true });
+    assert.equal(await store.putBlob([big.subarray(0, 10), big.subarray(10)]), bigSha);
+    assert.equal((await store.getBlob(bigSha)).byteLength, big.byteLength);
   });
 
   it('names the blob and its path when a blob is corrupt', async () => {

@@ -148,7 +148,14 @@ export class LocalArtifactStore implements ArtifactStore {
       }
       const final = join(this.root, 'blobs', sha.slice(0, 2));
       this.ensureDir(final);
-      this.publish(tmp, join(final, sha));
+      try {
+        this.publish(tmp, join(final, sha));
+      } catch (e) {
+        if (errCode(e) !== 'ENOENT') throw e;
+        this.dirs.delete(final); // the folder was removed behind our back (a gc of empty folders)
+        this.ensureDir(final);
+        this.publish(tmp, join(final, sha));
+      }
     } catch (e) {
       tryUnlink(tmp);
       throw storeError(`Cannot write a blob of ${blobSize(parts)} bytes to ${this.root}`, e);

@@ -256,6 +256,9 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
     const badAttempt = await get(`${ui.origin}/api${taskPath(runIds[1]!, start)}?attempt=x`);
     assert.equal(badAttempt.status, 400);
     assert.equal((await get(`${ui.origin}/api${taskPath(runIds[1]!, start)}?attempt=7`)).status, 404);
+    const frame = await get(`${ui.origin}/card-frames/TaskFlow/${runIds[1]}/start/${start.id}/nope?attempt=0`);
+    assert.equal(frame.status, 404);
+    assert.match(frame.text, /has no card 'nope' \(its cards are report\)/);
     const { page } = await openPage(browser, { allow: ui.origin });
     await page.goto(`${ui.origin}/flows/TaskFlow/runs/${runIds[0]}/steps/start/tasks/99999`);
     await page.locator('.notfound h1', { hasText: 'Not found' }).waitFor();

@@ -71,21 +71,16 @@ export async function cardFrameRoute(seg: readonly string[], q: URLSearchParams,
   const [flow, runId, step, taskId, cardId, ...extra] = seg;
   if (!flow || !isFlowName(flow) || !runId || !isId(runId) || !step || !isStepName(step) || !taskId || !isId(taskId) || !cardId || !isId(cardId) || extra.length > 0) return false;
   const headers = { 'Cache-Control': 'no-store', 'Content-Security-Policy': "sandbox allow-scripts; frame-ancestors 'self'" };
-  let body: string;
-  let status = 200;
+  const t = { flow, runId, step, taskId };
   try {
-    const task = await loadTask({ flow, runId, step, taskId }, parseAttempt(q));
+    const task = await loadTask(t, parseAttempt(q));
     const doc = await (await task.card(cardId)).data();
-    body = cardFileHtml(doc, { listen: true, charts: doc.status === 'rendering' });
+    res.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(cardFileHtml(doc, { listen: true, charts: doc.status === 'rendering' }));
   } catch (e) {
-    status = statusOf(e);
-    const what = `card ${cardId} of ${taskPathspecOf({ flow, runId, step, taskId })}`;
-    body = `The ${what} could not be shown: ${e instanceof Error ? e.message : String(e)}\n`;
-    res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(body);
-    return true;
+    // Shown where the card would be: what is missing or broken, as text.
+    res.writeHead(statusOf(e), { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`Card ${cardId} of ${taskPathspecOf(t)} could not be shown: ${e instanceof Error ? e.message : String(e)}\n`);
   }
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/html; charset=utf-8' });
-  res.end(body);
   return true;
 }

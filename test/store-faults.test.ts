@@ -5,9 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Project } from './helpers.js';
 import { Flow, namespace, useDatastore } from '../src/index.js';
+import { LocalArtifactStore } from '../src/storage/index.js';
 
 const project = new Project();
 before(() => {
@@ -57,4 +58,30 @@ test('--run-id-file in a folder that does not exist, or naming a folder, is refu
   const ok = await project.cli(['run', SIMPLE, '--run-id-file', 'a-folder/run.txt']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(await runCount('SimpleFlow'), 1);
+});
+
+test('a damaged blob does not spread: a new run storing the same value writes it again', async () => {
+  const flow = project.write(
+    'same-value.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class SameValueFlow extends FlowSpec {
+  declare value: string;
+  @step start() { this.value = 'the same value every run'; this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const first = await project.cli(['run', flow, '--run-id-file', 'same-1.txt']);
+  assert.equal(first.code, 0, first.stderr);
+  const run1 = await (await Flow.get('SameValueFlow')).run(readFileSync(`${project.dir}/same-1.txt`, 'utf8').trim());
+  const sha = (await (await (await run1.step('start')).task()).artifact('value')).sha;
+  const blob = new LocalArtifactStore(project.store).blobPath(sha);
+  writeFileSync(blob, 'damaged on disk');
+
+  const second = await project.cli(['run', flow, '--run-id-file', 'same-2.txt']);
+  assert.equal(second.code, 0, second.stderr);
+  const run2 = await (await Flow.get('SameValueFlow')).run(readFileSync(`${project.dir}/same-2.txt`, 'utf8').trim());
+  const artifact = await (await (await run2.step('start')).task()).artifact('value');
+  assert.equal(artifact.sha, sha);
+  assert.equal(await artifact.data(), 'the same value every run');
 });

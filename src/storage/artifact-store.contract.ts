@@ -133,6 +133,23 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
       }
     });
 
+    it('writes a damaged blob again when the same bytes are stored, instead of trusting it', async (t) => {
+      const fx = await make();
+      try {
+        if (!fx.corruptBlob) {
+          t.skip('this backend cannot corrupt a blob from a test');
+          return;
+        }
+        const bytes = bytesOf('bytes a later run produces again');
+        const sha = await fx.store.putBlob(bytes);
+        await fx.corruptBlob(sha);
+        assert.equal(await fx.store.putBlob(bytes), sha);
+        assert.deepEqual(Buffer.from(await fx.store.getBlob(sha)), Buffer.from(bytes));
+      } finally {
+        await fx.cleanup();
+      }
+    });
+
     it('tells which of the given blobs exist', () =>
       withStore(async ({ store }) => {
         const a = await store.putBlob(bytesOf('a'));

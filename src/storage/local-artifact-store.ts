@@ -8,7 +8,9 @@
  *
  * Every write goes to a uniquely named temporary file in the target folder and is then moved into
  * place, so a reader sees a whole file or none. Blobs are never overwritten: the temporary file is
- * hard-linked to its final name (which fails if the blob exists) and then removed. A large blob
+ * hard-linked to its final name (which fails if the blob exists) and then removed; the one exception
+ * is a blob found damaged when the same bytes are stored again (wrong size, or wrong content when
+ * small), which is replaced. A large blob
  * (from 1 MiB) is written from its parts in chunks and hashed as it is written; a smaller one is
  * hashed first and not written at all when it exists. A failed write (a full disk) removes its
  * temporary file: no partial blob is ever left under a blob's name. Nothing is fsynced: a crash
@@ -117,11 +119,14 @@ export class LocalArtifactStore implements ArtifactStore {
     const sha = sha1Hex(parts);
     const dir = join(this.root, 'blobs', sha.slice(0, 2));
     const path = join(dir, sha);
-    if (fileExists(path)) return sha;
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const found = blobState(path, bytes.byteLength, bytes);
+    if (found === 'intact') return sha;
     try {
-      const tmp = this.writeTemp(dir, sha, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      const tmp = this.writeTemp(dir, sha, bytes);
       try {
-        this.publish(tmp, path);
+        if (found === 'damaged') renameSync(tmp, path); // replaces the damaged file at once
+        else this.publish(tmp, path);
       } finally {
         tryUnlink(tmp);
       }
@@ -148,13 +153,18 @@ export class LocalArtifactStore implements ArtifactStore {
       }
       const final = join(this.root, 'blobs', sha.slice(0, 2));
       this.ensureDir(final);
+      const place = (): void => {
+        const target = join(final, sha);
+        if (blobState(target, blobSize(parts)) === 'damaged') renameSync(tmp, target); // replaces a damaged blob
+        else this.publish(tmp, target);
+      };
       try {
-        this.publish(tmp, join(final, sha));
+        place();
       } catch (e) {
         if (errCode(e) !== 'ENOENT') throw e;
         this.dirs.delete(final); // the folder was removed behind our back (a gc of empty folders)
         this.ensureDir(final);
-        this.publish(tmp, join(final, sha));
+        place();
       }
     } catch (e) {
       tryUnlink(tmp);
@@ -354,6 +364,24 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Blobs up to this size found "already there" are checked by content, larger ones by size. */
+const VERIFY_CONTENT_BYTES = 256 * 1024;
+
+/**
+ * Whether the blob file at `path` holds the blob of `size` bytes (`bytes`, when given and small,
+ * compared too): a blob found there is trusted only when it matches, so a damaged blob is written
+ * again instead of being taken for the new value.
+ */
+function blobState(path: string, size: number, bytes?: Uint8Array): 'missing' | 'intact' | 'damaged' {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return 'missing';
+  if (stat.size !== size) return 'damaged';
+  if (bytes === undefined || stat.size > VERIFY_CONTENT_BYTES) return 'intact';
+  const stored = readIfExists(path);
+  if (stored === undefined) return 'missing';
+  return Buffer.compare(stored, bytes) === 0 ? 'intact' : 'damaged';
 }
 
 function fileExists(path: string): boolean {

@@ -161,14 +161,24 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.bucketCheck;
   }
 
-  private async objectExists(key: string): Promise<boolean> {
+  /** The size of the object at `key`, or undefined when there is none. */
+  private async objectSize(key: string): Promise<number | undefined> {
     try {
-      await this.limit.run(() => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key })));
-      return true;
+      const head = await this.limit.run(() => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key })));
+      return head.ContentLength ?? 0;
     } catch (e) {
-      if (isMissingObject(e)) return false;
+      if (isMissingObject(e)) return undefined;
       throw e;
     }
+  }
+
+  private async objectExists(key: string): Promise<boolean> {
+    return (await this.objectSize(key)) !== undefined;
+  }
+
+  /** A blob found "already there" is trusted only when its size is right; otherwise it is written again. */
+  private async blobIntact(key: string, size: number): Promise<boolean> {
+    return (await this.objectSize(key)) === size;
   }
 
   async putBlob(data: BlobData): Promise<string> {
@@ -187,7 +197,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const key = this.blobKey(sha);
     const size = blobSize(parts);
     try {
-      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.objectExists(key))) return;
+      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.blobIntact(key, size))) return;
       if (size >= this.multipartThreshold) {
         await uploadMultipart(this.io, key, parts, partSizeFor(size, this.partSize));
         return;
@@ -199,8 +209,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   private async putIfAbsent(key: string, bytes: Uint8Array): Promise<void> {
+    let replace = false; // the object there is damaged: overwrite it
     for (let attempt = 1; ; attempt++) {
-      const conditional = this.conditionalPuts;
+      const conditional = this.conditionalPuts && !replace;
       try {
         await this.limit.run(() =>
           this.client.send(
@@ -216,11 +227,16 @@ export class S3ArtifactStore implements ArtifactStore {
         );
         return;
       } catch (e) {
-        if (conditional && isPreconditionFailed(e)) return; // the blob is there: another writer stored the same bytes
+        if (conditional && isPreconditionFailed(e)) {
+          // A blob is there (another writer stored the same bytes); trust it once its size is checked.
+          if (await this.blobIntact(key, bytes.byteLength)) return;
+          replace = true;
+          continue;
+        }
         if (conditional && isConditionalConflict(e) && attempt < 5) continue; // raced with that writer: ask again
         if (conditional && isNotImplemented(e)) {
           this.conditionalPuts = false;
-          if (await this.objectExists(key)) return;
+          if (await this.blobIntact(key, bytes.byteLength)) return;
           continue;
         }
         throw e;

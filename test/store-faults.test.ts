@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Project } from './helpers.js';
+import { alive, eventually, Project } from './helpers.js';
 import { Flow, namespace, useDatastore } from '../src/index.js';
 import { LocalArtifactStore } from '../src/storage/index.js';
 
@@ -84,4 +84,43 @@ export class SameValueFlow extends FlowSpec {
   const artifact = await (await (await run2.step('start')).task()).artifact('value');
   assert.equal(artifact.sha, sha);
   assert.equal(await artifact.data(), 'the same value every run');
+});
+
+test('SIGHUP, SIGTERM and a double Ctrl-C each end the run as failed, saying why, with no worker left', async () => {
+  project.write(
+    'hang.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class HangUpFlow extends FlowSpec {
+  @step start() { this.next(this.work); }
+  @step async work() { console.log('work is going'); await new Promise((r) => setTimeout(r, 600_000)); this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const cases: Array<[string, (pid: number) => Promise<void>, RegExp]> = [
+    ['hup', async (pid) => void process.kill(pid, 'SIGHUP'), /Workflow stopped: the terminal closed \(SIGHUP\)\.[^]*Killed: the run was stopped: the terminal closed \(SIGHUP\)/],
+    ['term', async (pid) => void process.kill(pid, 'SIGTERM'), /Workflow stopped: it was sent SIGTERM\./],
+    [
+      'int2',
+      async (pid) => {
+        process.kill(pid, 'SIGINT');
+        await new Promise((r) => setTimeout(r, 3));
+        process.kill(pid, 'SIGINT');
+      },
+      /Workflow interrupted\.[^]*SIGINT again: the run is stopping and recording its end/,
+    ],
+  ];
+  for (const [name, stop, said] of cases) {
+    const run = project.start(['run', 'hang.ts', '--run-id-file', `${name}.txt`]);
+    const [, worker] = await run.waitFor(/\/work\/2 \(pid (\d+)\)\] work is going/);
+    await stop(run.pid);
+    const ended = await run.exited;
+    assert.equal(ended.code, 1, `${name}: ${ended.stdout}${ended.stderr}`);
+    assert.match(ended.stdout + ended.stderr, said);
+    assert.match(ended.stdout + ended.stderr, /Workflow failed\./);
+    const recorded = await (await Flow.get('HangUpFlow')).run(readFileSync(`${project.dir}/${name}.txt`, 'utf8').trim());
+    assert.equal(recorded.status, 'failed', name);
+    assert.ok(recorded.finished && !recorded.lost, name);
+    await eventually(`worker ${worker} to exit`, () => !alive(Number(worker)), 10_000);
+  }
 });

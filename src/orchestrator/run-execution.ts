@@ -13,6 +13,7 @@ import type { ArtifactInfo, ArtifactStore, MetadataStore, TaskRecord } from '../
 import type { TaskSpec, TaskSuccess } from '../runtime/protocol.js';
 import { formatSeconds, recordParametersTask, taskSpec } from './task-spec.js';
 import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult } from './executors/types.js';
+import { stopReason, type StopSignal, type StopSignals } from './stop-signals.js';
 import type { LoadedFlow } from './load-flow.js';
 import { loaderDirs } from './load-flow.js';
 import type { RunReporter, RunSummary, StartKind, TaskRef } from './reporter.js';
@@ -50,6 +51,8 @@ export interface ExecutionSetup {
   /** Each step's decorators, `--with` ones included (default: what the flow class records). */
   decorators?: ReadonlyMap<string, Record<string, Record<string, unknown>>>;
   clones?: CloneSource;
+  /** The signals that stop the run, held by the caller from the run's creation to its end. */
+  signals?: StopSignals;
 }
 
 interface LiveTask {
@@ -119,16 +122,12 @@ export class RunExecution {
     this.codeSha = codeSha;
     const params = await this.recordParameters();
     const done = new Promise<void>((resolve) => (this.finished = resolve));
-    const interrupt = () => this.interrupt();
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
+    this.s.signals?.onStop((signal) => this.interrupt(signal));
     try {
       this.s.reporter.planned(this.s.loaded.graph.start, 1);
       this.enqueue([this.scheduler.initial(params)]);
       await done;
     } finally {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
       for (const t of this.timers) clearTimeout(t);
     }
     await Promise.all(this.writes);
@@ -379,12 +378,13 @@ export class RunExecution {
   }
 
   /** Ctrl-C: stop the tasks and record the run as failed. */
-  private interrupt(): void {
-    this.s.reporter.notice('Workflow interrupted.');
+  private interrupt(signal: StopSignal): void {
+    const why = signal === 'SIGINT' ? 'the run was interrupted' : `the run was stopped: ${stopReason(signal)}`;
+    this.s.reporter.notice(signal === 'SIGINT' ? 'Workflow interrupted.' : `Workflow stopped: ${stopReason(signal)}.`);
     this.s.reporter.notice(`Terminating ${this.active} active tasks...`);
     this.interrupted = true;
-    this.s.executor.cancelPending('The run was interrupted.');
-    void this.s.executor.shutdown('Killed: the run was interrupted.');
+    this.s.executor.cancelPending(`The run was ${signal === 'SIGINT' ? 'interrupted' : 'stopped'}.`);
+    void this.s.executor.shutdown(`Killed: ${why}.`);
     this.endWaits();
   }
 

@@ -18,6 +18,7 @@ import type { Executor } from './executors/types.js';
 import { loadFlow, loaderDirs, type LoadedFlow } from './load-flow.js';
 import { newRunId } from './run-ids.js';
 import { Heartbeat } from './heartbeat.js';
+import { StopSignals } from './stop-signals.js';
 import { checkRunIdFile, writeRunIdFile } from './run-id-file.js';
 import type { RunReporter, RunSummary } from './reporter.js';
 import { chooseReporter } from './progress-reporter.js';
@@ -160,11 +161,12 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       });
       const flow = loaded.flowClass.name;
       const heartbeat = new Heartbeat(metadata, { flow, runId }, beatEvery, (text) => reporter.notice(text));
+      const signals = new StopSignals((text) => reporter.notice(text));
       try {
         if (options.runIdFile) writeRunIdFile(options.runIdFile, runId);
         reporter.runStarting(runId);
         const execution = new RunExecution({
-          loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags,
+          loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags, signals,
           maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters, decorators,
           ...(inputs.clones ? { clones: inputs.clones } : {}),
         });
@@ -175,6 +177,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
         // The run is recorded: whatever stopped it, it must not stay "running".
         throw await recordFailedEnd(metadata, flow, runId, e);
       } finally {
+        signals.dispose();
         heartbeat.stop();
       }
     } finally {

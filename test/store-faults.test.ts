@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { alive, eventually, Project } from './helpers.js';
 import { Flow, namespace, useDatastore } from '../src/index.js';
 import { LocalArtifactStore } from '../src/storage/index.js';
@@ -122,5 +122,68 @@ export class HangUpFlow extends FlowSpec {
     assert.equal(recorded.status, 'failed', name);
     assert.ok(recorded.finished && !recorded.lost, name);
     await eventually(`worker ${worker} to exit`, () => !alive(Number(worker)), 10_000);
+  }
+});
+
+test('dump escapes names and values, and a damaged store is an error with a non-zero exit', async () => {
+  const flow = project.write(
+    'spoof.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class SpoofFlow extends FlowSpec {
+  @step start() {
+    (this as any)['a\\nforged: line'] = '\\x1b[31mred\\x1b[0m';
+    (this as any).plain = 'fine';
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`,
+  );
+  const ran = await project.cli(['run', flow, '--run-id-file', 'spoof.txt']);
+  assert.equal(ran.code, 0, ran.stderr);
+  const runId = readFileSync(`${project.dir}/spoof.txt`, 'utf8').trim();
+  const ok = await project.cli(['dump', flow, `${runId}/start`]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.doesNotMatch(ok.stdout, /\x1b/);
+  assert.deepEqual(ok.stdout.trim().split('\n').slice(1), ["a\\nforged: line: '\\x1B[31mred\\x1B[0m'", "plain: 'fine'"]);
+
+  const task = await (await (await (await Flow.get('SpoofFlow')).run(runId)).step('start')).task();
+  writeFileSync(new LocalArtifactStore(project.store).blobPath((await task.artifact('plain')).sha), 'damaged');
+  const damaged = await project.cli(['dump', flow, `${runId}/start`]);
+  assert.equal(damaged.code, 1, damaged.stdout + damaged.stderr);
+  assert.match(damaged.stdout, /plain: <string, cannot be read here: Blob \w+ at \S+ is corrupt/);
+  assert.match(damaged.stderr, /The store is damaged: 1 artifact could not be read \(SpoofFlow\/\d+\/start\/1 plain\)\. Run the flow again/);
+
+  rmSync(`${project.store}/tasks/SpoofFlow/${runId}/start`, { recursive: true });
+  const noRecord = await project.cli(['dump', flow, `${runId}/start`]);
+  assert.equal(noRecord.code, 1);
+  assert.match(noRecord.stderr, /records the record of task 'SpoofFlow\/\d+\/start\/1' \(attempt 0\), which succeeded, but the artifact store \(local \S+\) does not have it/);
+  noStackTrace(noRecord.stderr);
+});
+
+test('a store whose metadata database is deleted or emptied is refused with the fix; a store root that is a file is named', async () => {
+  const p = new Project();
+  try {
+    const flow = p.write('simple.ts', readFileSync(SIMPLE, 'utf8'));
+    assert.equal((await p.cli(['run', flow])).code, 0);
+    for (const damage of ['deleted', 'emptied'] as const) {
+      if (damage === 'deleted') for (const f of ['metadata.db', 'metadata.db-wal', 'metadata.db-shm']) rmSync(`${p.store}/${f}`, { force: true });
+      else writeFileSync(`${p.store}/metadata.db`, '');
+      const r = await p.cli(['run', flow]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`holds the artifacts of earlier runs \\(\\S+tasks\\), but its metadata database \\S+metadata\\.db is ${damage === 'deleted' ? 'missing' : 'empty'}: a new one would hide every earlier run\\. Restore \\S+metadata\\.db from a backup`),
+      );
+      noStackTrace(r.stderr);
+      assert.equal(existsSync(`${p.store}/metadata.db`), damage === 'emptied', 'no new database is started');
+    }
+    writeFileSync(`${p.dir}/not-a-folder`, 'a file');
+    const r = await p.cli(['run', flow], { CAIRN_DATASTORE_ROOT: 'not-a-folder' });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /The store folder \S+not-a-folder cannot be created: \S+not-a-folder is a file, not a folder\. Point CAIRN_DATASTORE_ROOT at a folder/);
+    noStackTrace(r.stderr);
+  } finally {
+    p[Symbol.dispose]();
   }
 });

@@ -15,7 +15,7 @@
  *   AWS variables and files, never from cairn's configuration.
  * - metadata: `CAIRN_METADATA` = `sqlite` (default) or `postgres`, with `CAIRN_METADATA_URL`.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
@@ -154,6 +154,48 @@ export function storeConfigAt(root: string): StoreConfig {
   };
 }
 
+/** Creates a local store folder, saying plainly when the path (or a parent) is not a folder. */
+function makeStoreFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      let file = dir;
+      while (dirname(file) !== file && statSync(file, { throwIfNoEntry: false })?.isFile() !== true) file = dirname(file);
+      throw new CairnError(
+        'STORE',
+        `The store folder ${dir} cannot be created: ${file} is a file, not a folder. Point ${DATASTORE_ROOT_ENV} at a folder ` +
+          `(or move the file away).`,
+        { cause: e },
+      );
+    }
+    throw new CairnError('STORE', `The store folder ${dir} cannot be created: ${(e as Error).message}.`, { cause: e });
+  }
+}
+
+/**
+ * A store folder that holds task records but whose metadata database is gone or empty has lost
+ * its runs' records: starting a fresh database there would hide every earlier run, so it refuses.
+ */
+function checkMetadataNotLost(root: string, dbPath: string): void {
+  const db = statSync(dbPath, { throwIfNoEntry: false });
+  if (db !== undefined && db.size > 0) return;
+  let records: string[];
+  try {
+    records = readdirSync(join(root, 'tasks'));
+  } catch {
+    return; // no task records: a new store
+  }
+  if (records.length === 0) return;
+  throw new CairnError(
+    'STORE',
+    `The store at ${root} holds the artifacts of earlier runs (${join(root, 'tasks')}), but its metadata database ${dbPath} is ` +
+      `${db === undefined ? 'missing' : 'empty'}: a new one would hide every earlier run. Restore ${dbPath} from a backup ` +
+      `(with its -wal file, if any); or, to start afresh, move the store aside (mv ${root} ${root}.old) and run again.`,
+  );
+}
+
 function noData(where: string, cause?: unknown): CairnError {
   return new CairnError(
     'NOT_FOUND',
@@ -178,7 +220,7 @@ export async function openArtifactStore(cfg: TaskStoreConfig, opts: { create?: b
       if (opts.create === false) {
         if (!isDirectory(a.root)) throw noData(a.root);
       } else {
-        mkdirSync(a.root, { recursive: true });
+        makeStoreFolder(a.root);
       }
       return new LocalArtifactStore(a.root);
     }
@@ -212,7 +254,8 @@ export async function openMetadataStore(cfg: StoreConfig, opts: { create: boolea
   switch (m.kind) {
     case 'sqlite': {
       if (opts.create) {
-        mkdirSync(dirname(m.path), { recursive: true });
+        makeStoreFolder(dirname(m.path));
+        checkMetadataNotLost(cfg.root, m.path);
       } else if (statSync(m.path, { throwIfNoEntry: false }) === undefined) {
         throw noData(cfg.root);
       }

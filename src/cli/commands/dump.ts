@@ -1,24 +1,32 @@
 import { defineCommand } from '../command.js';
 import { usageError } from '../args.js';
 import type { DataArtifact, Task } from '../../client/index.js';
-import { artifactLine, DEFAULT_MAX_VALUE_SIZE, renderTable, renderValue, summarize } from '../inspect/values.js';
+import { artifactLine, DEFAULT_MAX_VALUE_SIZE, renderTable, renderValue, safe, summarize } from '../inspect/values.js';
 import { ARROW_ENCODING, POLARS_ENCODING } from '../../storage/frames.js';
 
 /** Rows of a data frame that `dump` prints. */
 const FRAME_ROWS = 10;
 
-/** The text of one artifact: its value, a summary when it is large, or why it cannot be read. */
-async function valueText(a: DataArtifact, maxSize: number): Promise<string> {
-  if (a.encoding === ARROW_ENCODING || a.encoding === POLARS_ENCODING) {
-    // Schema, row count and first rows, read from the head of the blob whatever its size.
-    const p = await a.preview({ maxRows: FRAME_ROWS, maxLoadBytes: maxSize });
-    if (p.kind === 'table') return renderTable(p, a.size);
-  }
-  if (a.size > maxSize) return summarize(a.type, a.size);
+/** Errors that say the store is damaged (a blob changed or gone, a record unreadable). */
+const DAMAGE = new Set(['CORRUPT_BLOB', 'NOT_FOUND', 'STORE']);
+
+/**
+ * The text of one artifact: its value, a summary when it is large, or why it cannot be read (and,
+ * then, whether that is damage to the store).
+ */
+async function valueText(a: DataArtifact, maxSize: number): Promise<{ text: string; damaged?: string }> {
   try {
-    return renderValue(await a.data());
+    if (a.encoding === ARROW_ENCODING || a.encoding === POLARS_ENCODING) {
+      // Schema, row count and first rows, read from the head of the blob whatever its size.
+      const p = await a.preview({ maxRows: FRAME_ROWS, maxLoadBytes: maxSize });
+      if (p.kind === 'table') return { text: renderTable(p, a.size) };
+    }
+    if (a.size > maxSize) return { text: summarize(a.type, a.size) };
+    return { text: renderValue(await a.data()) };
   } catch (e) {
-    return `<${a.type}, cannot be read here: ${(e as Error).message}>`;
+    const message = safe((e as Error).message);
+    const text = `<${a.type}, cannot be read here: ${message}>`;
+    return DAMAGE.has((e as { code?: string }).code ?? '') ? { text, damaged: message } : { text };
   }
 }
 
@@ -76,6 +84,7 @@ export default defineCommand({
     const unfinished: string[] = [];
     const missingIn = new Map<string, Task[]>();
     let finishedCount = 0;
+    const damaged: string[] = [];
 
     for (const item of shown) {
       if (!('task' in item)) continue;
@@ -85,7 +94,7 @@ export default defineCommand({
         const why =
           state === 'running'
             ? 'is still running: its artifacts are stored when it finishes'
-            : `failed${task.exception ? ` (${task.exception.type}: ${task.exception.message})` : ''}, so it has no artifacts`;
+            : `failed${task.exception ? ` (${safe(task.exception.type)}: ${safe(task.exception.message)})` : ''}, so it has no artifacts`;
         if (single) throw new CairnError('NOT_FOUND', `Task ${task.pathspec} ${why}.`);
         if (state === 'running') unfinished.push(task.id);
         process.stdout.write(`--- ${task.pathspec} (${state}: no artifacts) ---\n`);
@@ -93,7 +102,11 @@ export default defineCommand({
       }
       const { artifacts, missing } = await artifactsOf(task, include, o.private === true);
       const lines = [`--- ${task.pathspec}, attempt ${task.retryCount} ---`];
-      for (const a of artifacts) lines.push(artifactLine(a.name, await valueText(a, maxSize)));
+      for (const a of artifacts) {
+        const value = await valueText(a, maxSize);
+        lines.push(artifactLine(a.name, value.text));
+        if (value.damaged) damaged.push(`${task.pathspec} ${safe(a.name)}`);
+      }
       if (artifacts.length === 0 && missing.length === 0) lines.push('(no artifacts)');
       process.stdout.write(`${lines.join('\n')}\n`);
       finishedCount++;
@@ -118,6 +131,12 @@ export default defineCommand({
           `${s ? 'their' : 'its'} artifacts are stored when ${s ? 'they finish' : 'it finishes'}.\n`,
       );
     }
-    return missingIn.size > 0 ? 1 : 0;
+    if (damaged.length > 0) {
+      process.stderr.write(
+        `The store is damaged: ${damaged.length} artifact${damaged.length > 1 ? 's' : ''} could not be read (${damaged.join('; ')}). ` +
+          'Run the flow again to store these values afresh (a damaged blob is written again when a run stores the same value), or restore the store from a backup.\n',
+      );
+    }
+    return missingIn.size > 0 || damaged.length > 0 ? 1 : 0;
   },
 });

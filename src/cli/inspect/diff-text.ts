@@ -5,16 +5,11 @@
  * terminal as control characters.
  */
 import type { ArtifactDiff, ColumnDiff, Delta, NumberStatsDiff, ParameterDiff, RunDiff, StepDiff, TaskDiff, ValueDiff } from '../../client/index.js';
-import { formatSize } from './values.js';
+import { formatSize, safe } from './values.js';
 
 const MARK = { same: ' ', changed: '~', added: '+', removed: '-' } as const;
 const VALUE_CHARS = 80;
 
-/** Text with control characters (newlines, escape sequences) written as JSON escapes. */
-export function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
-}
 
 /** A value as one short line of JSON. */
 function valueText(v: unknown): string {

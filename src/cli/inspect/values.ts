@@ -1,4 +1,8 @@
-/** How `dump` prints artifact values: readable, bounded, and large values summarised. */
+/**
+ * How `dump` prints artifact values: readable, bounded, and large values summarised; names and
+ * messages escaped, so that stored text cannot forge lines or reach the terminal as control
+ * characters.
+ */
 import { inspect } from 'node:util';
 
 /** Values whose stored size is above this many bytes are summarised (`dump --max-value-size`). */
@@ -27,9 +31,15 @@ export function renderValue(value: unknown): string {
   return inspect(value, { colors: false, depth: 6, maxArrayLength: 100, maxStringLength: 10_000, breakLength: 100 });
 }
 
+/** Text with control characters (newlines, escape sequences) written as JSON escapes. */
+export function safe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+}
+
 /** `name: value`, with the lines of a value that spans several lines indented under the name. */
 export function artifactLine(name: string, rendered: string): string {
-  return `${name}: ${rendered.split('\n').join('\n  ')}`;
+  return `${safe(name)}: ${rendered.split('\n').join('\n  ')}`;
 }
 
 /** A table preview as text: `<arrow.Table, 3 rows x 2 columns, 1.2 kB>`, the schema, and the first rows in aligned columns. */

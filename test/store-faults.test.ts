@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { alive, eventually, Project } from './helpers.js';
 import { Flow, namespace, useDatastore } from '../src/index.js';
 import { LocalArtifactStore } from '../src/storage/index.js';
@@ -186,4 +186,32 @@ test('a store whose metadata database is deleted or emptied is refused with the 
   } finally {
     p[Symbol.dispose]();
   }
+});
+
+test('a tampered code package in node_modules/.cache/cairn is not run: it is written again from the store', async () => {
+  const flow = project.write(
+    'genuine.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class GenuineFlow extends FlowSpec {
+  declare who: string;
+  @step start() { this.who = 'genuine code'; this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  assert.equal((await project.cli(['run', flow])).code, 0);
+  const cache = `${project.dir}/node_modules/.cache/cairn`;
+  let tampered = 0;
+  for (const name of readdirSync(cache)) {
+    const text = readFileSync(`${cache}/${name}`, 'utf8');
+    if (!text.includes('genuine code')) continue;
+    writeFileSync(`${cache}/${name}`, text.replace('genuine code', 'tampered code'));
+    tampered++;
+  }
+  assert.equal(tampered, 1);
+  const again = await project.cli(['run', flow, '--run-id-file', 'genuine.txt']);
+  assert.equal(again.code, 0, again.stderr);
+  const runId = readFileSync(`${project.dir}/genuine.txt`, 'utf8').trim();
+  const task = await (await (await (await Flow.get('GenuineFlow')).run(runId)).step('start')).task();
+  assert.equal(await (await task.artifact('who')).data(), 'genuine code');
 });

@@ -3,7 +3,7 @@
  * cairn itself are left as a placeholder, which every machine replaces with its own cairn, so the
  * flow and the runtime share one module instance.
  */
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -45,12 +45,27 @@ export function unlinkCodePackage(code: string, url: string = runtimeUrl): strin
 }
 
 /**
- * Writes a code package into `codeDir` (once; atomically) linked to this machine's cairn, and
- * returns its URL for `import()`.
+ * Whether the materialized code package at `file` is the package `sha` names: a cached file is
+ * imported only after its content (unlinked again) hashes to its address, so a changed or damaged
+ * cache is written again from the store, never run.
+ */
+export function codePackageIntact(file: string, sha: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  return createHash('sha1').update(unlinkCodePackage(text)).digest('hex') === sha;
+}
+
+/**
+ * Writes a code package into `codeDir` (when the file there is missing or not intact; atomically)
+ * linked to this machine's cairn, and returns its URL for `import()`.
  */
 export function materializeCodePackage(code: string | (() => string), sha: string, codeDir: string): string {
   const file = join(codeDir, codeFileName(sha));
-  if (!existsSync(file)) {
+  if (!codePackageIntact(file, sha)) {
     mkdirSync(codeDir, { recursive: true });
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     writeFileSync(tmp, linkCodePackage(typeof code === 'function' ? code() : code));

@@ -2,11 +2,11 @@
  * Loads a flow file for a run or a check: compiles its code package, finds its flow class, and
  * extracts and lints its static graph. An unchanged flow comes from the flow cache instead.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
-import { codeDirFor, codeFileName, materializeCodePackage } from '../core/code-package.js';
+import { codeDirFor, codeFileName, codePackageIntact, materializeCodePackage } from '../core/code-package.js';
 import { declaredFlows, type FlowSpec } from '../authoring/flow-spec.js';
 import { decoratedMethodsOf } from '../authoring/metadata.js';
 import type { FlowGraph, LintIssue, ParsedFlow } from '../graph/types.js';
@@ -126,7 +126,7 @@ export async function loadFlow(fileArg: string, options: LoadOptions): Promise<L
   const file = resolve(fileArg);
   const cached = options.cacheDir ? readFlowCache(options.cacheDir, file) : undefined;
   const cachedCode = cached && join(options.codeDir, codeFileName(cached.codeSha));
-  if (cached && cachedCode && existsSync(cachedCode) && (!options.flowClass || options.flowClass.name === cached.className)) {
+  if (cached && cachedCode && codePackageIntact(cachedCode, cached.codeSha) && (!options.flowClass || options.flowClass.name === cached.className)) {
     const url = pathToFileURL(cachedCode).href;
     const flowClass = options.flowClass ?? (await importFlowClass(file, url));
     if (flowClass.name === cached.className) {

@@ -1,8 +1,7 @@
 /** Loads a run's code package on this machine: fetched from the store once, written locally, imported. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { codeFileName, materializeCodePackage } from '../core/code-package.js';
+import { codeFileName, codePackageIntact, materializeCodePackage } from '../core/code-package.js';
 import { declaredFlows, FlowSpec } from '../authoring/flow-spec.js';
 import type { ArtifactStore } from '../storage/types.js';
 import type { CodeRef } from './protocol.js';
@@ -11,7 +10,7 @@ const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 async function importPackage(store: ArtifactStore, code: CodeRef, codeDir: string): Promise<Record<string, unknown>> {
   let text: string | undefined;
-  if (!existsSync(join(codeDir, codeFileName(code.sha)))) text = Buffer.from(await store.getBlob(code.sha)).toString('utf8');
+  if (!codePackageIntact(join(codeDir, codeFileName(code.sha)), code.sha)) text = Buffer.from(await store.getBlob(code.sha)).toString('utf8');
   const url = materializeCodePackage(() => text!, code.sha, codeDir);
   process.setSourceMapsEnabled(true);
   return (await import(url)) as Record<string, unknown>;

@@ -4,8 +4,11 @@
  * stays "running" while its orchestrator is alive to record its end.
  */
 import { test, before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { alive, eventually, Project } from './helpers.js';
 import { Flow, namespace, useDatastore } from '../src/index.js';
 import { LocalArtifactStore } from '../src/storage/index.js';
@@ -214,4 +217,62 @@ export class GenuineFlow extends FlowSpec {
   const runId = readFileSync(`${project.dir}/genuine.txt`, 'utf8').trim();
   const task = await (await (await (await Flow.get('GenuineFlow')).run(runId)).step('start')).task();
   assert.equal(await (await task.artifact('who')).data(), 'genuine code');
+});
+
+/** A 4 MiB file system for the store, or why there cannot be one here (mounting needs root). */
+function smallDisk(): { dir: string; skip?: string; unmount(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-small-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return { dir, skip: 'cannot mount a small tmpfs here (needs root)', unmount: () => {} };
+  }
+  return { dir, unmount: () => (execFileSync('umount', [dir]), rmSync(dir, { recursive: true, force: true })) };
+}
+
+const disk = smallDisk();
+after(() => disk.unmount());
+
+test('the disk filling while tasks run: the run still ends as failed, and the task says the disk is full', { skip: disk.skip }, async () => {
+  project.write(
+    'fill.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class FillFlow extends FlowSpec {
+  declare items: number[];
+  declare out: string;
+  @step start() { this.items = [1, 2, 3]; this.next(this.work, { foreach: 'items' }); }
+  @step async work() {
+    console.log('work is going');
+    await new Promise((r) => setTimeout(r, 1500));
+    this.out = 'y'.repeat(2000) + this.input;
+    this.next(this.join);
+  }
+  @step join(inputs: unknown) { this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const store = join(disk.dir, 'store');
+  const run = project.start(['run', 'fill.ts', '--run-id-file', 'fill.txt'], { CAIRN_DATASTORE_ROOT: store });
+  await run.waitFor(/work is going/);
+  const filler = join(disk.dir, 'filler');
+  try {
+    writeFileSync(filler, Buffer.alloc(8 << 20)); // more than there is: fills the disk
+  } catch (e) {
+    assert.equal((e as { code?: string }).code, 'ENOSPC');
+  }
+  const ended = await run.exited;
+  rmSync(filler, { force: true });
+  assert.equal(ended.code, 1, ended.stdout + ended.stderr);
+  assert.match(ended.stdout + ended.stderr, /ENOSPC: no space left on device|the disk is full/);
+  assert.doesNotMatch(ended.stderr, /could not be recorded either/);
+  useDatastore(store);
+  try {
+    const recorded = await (await Flow.get('FillFlow')).run(readFileSync(`${project.dir}/fill.txt`, 'utf8').trim());
+    assert.equal(recorded.status, 'failed');
+    assert.ok(recorded.finished && !recorded.lost);
+  } finally {
+    useDatastore(project.store);
+  }
 });

@@ -5,6 +5,7 @@
  * waits, up to the busy timeout, for other writers instead of failing), and each call's promise
  * settles with its own result once that transaction commits.
  */
+import { rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { CairnError } from '../errors.js';
@@ -102,6 +103,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       migrate(this.db, path);
+      if (opts.create !== false) keepReserve(reservePath(path));
       const stmts: Partial<Record<keyof typeof SQL, Statement>> = {};
       for (const key of Object.keys(SQL) as (keyof typeof SQL)[]) stmts[key] = this.db.prepare(SQL[key]);
       this.stmts = stmts as { [K in keyof typeof SQL]: Statement };
@@ -266,7 +268,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    try {
+    const commit = (): void =>
       withBusyRetry(() =>
         this.db.transaction(() => {
           results.length = 0;
@@ -275,11 +277,21 @@ export class SqliteMetadataStore implements MetadataStore {
               // One statement fails alone; writes of several statements are savepoints of their own.
               results.push({ ok: true, value: op.fn() });
             } catch (error) {
+              if (sqliteCode(error) === 'SQLITE_FULL') throw error; // the whole batch is retried below
               results.push({ ok: false, error: this.explain(op.what, error, op.msgs) });
             }
           }
         }).immediate(),
       );
+    try {
+      try {
+        commit();
+      } catch (e) {
+        // The disk filled: give back the space kept in reserve, so that what is being recorded (a
+        // task's end, the run's end) still is, and try once more.
+        if (sqliteCode(e) !== 'SQLITE_FULL' || !releaseReserve(reservePath(this.path))) throw e;
+        commit();
+      }
     } catch (e) {
       for (const op of batch) op.reject(this.explain(op.what, e, op.msgs));
       return;
@@ -302,6 +314,9 @@ export class SqliteMetadataStore implements MetadataStore {
       return new CairnError('INVALID_ARGUMENT', `Cannot ${what}: ${message(e)}`, { cause: e });
     }
     if (e instanceof CairnError) return e;
+    if (code === 'SQLITE_FULL') {
+      return new CairnError('STORE', `Cannot ${what} in ${this.path}: the disk is full. Free space on the disk that holds it, then run again.`, { cause: e });
+    }
     return new CairnError('STORE', `Cannot ${what} in ${this.path}: ${message(e)}`, { cause: e });
   }
 }
@@ -367,6 +382,33 @@ function unique(xs: readonly string[]): string[] {
 
 function runNotFound(flow: string, runId: string): CairnError {
   return new CairnError('NOT_FOUND', `Run ${flow}/${runId} does not exist.`);
+}
+
+/** Space kept beside the database so that, when the disk fills, the ends of tasks and runs can still be recorded. */
+const RESERVE_BYTES = 1 << 20;
+
+function reservePath(dbPath: string): string {
+  return `${dbPath}.reserve`;
+}
+
+/** Writes the reserve file when it is missing (quietly not, when there is no room for it). */
+function keepReserve(path: string): void {
+  if (statSync(path, { throwIfNoEntry: false })?.size === RESERVE_BYTES) return;
+  try {
+    writeFileSync(path, Buffer.alloc(RESERVE_BYTES));
+  } catch {
+    rmSync(path, { force: true });
+  }
+}
+
+/** Deletes the reserve file; whether there was one to give back. */
+function releaseReserve(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sqliteCode(e: unknown): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
@@ -275,4 +276,31 @@ export class FillFlow extends FlowSpec {
   } finally {
     useDatastore(project.store);
   }
+});
+
+test('the metadata database locked by another process for 15 s while tasks finish: the run waits and succeeds', async () => {
+  project.write(
+    'locked.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class LockedFlow extends FlowSpec {
+  declare items: number[];
+  @step start() { this.items = [1, 2, 3]; this.next(this.work, { foreach: 'items' }); }
+  @step async work() { console.log('work is going'); await new Promise((r) => setTimeout(r, 500)); this.next(this.join); }
+  @step join(inputs: unknown) { this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const run = project.start(['run', 'locked.ts', '--run-id-file', 'locked.txt']);
+  await run.waitFor(/work is going/);
+  const db = new (createRequire(import.meta.url)('better-sqlite3'))(`${project.store}/metadata.db`);
+  db.exec('BEGIN IMMEDIATE');
+  await new Promise((r) => setTimeout(r, 15_000));
+  db.exec('COMMIT');
+  db.close();
+  const ended = await run.exited;
+  assert.equal(ended.code, 0, ended.stdout + ended.stderr);
+  noStackTrace(ended.stderr);
+  const recorded = await (await Flow.get('LockedFlow')).run(readFileSync(`${project.dir}/locked.txt`, 'utf8').trim());
+  assert.equal(recorded.status, 'succeeded');
 });

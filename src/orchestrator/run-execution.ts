@@ -145,6 +145,19 @@ export class RunExecution {
   private record(task: LiveTask, fn: () => Promise<unknown>): void {
     task.chain = task.chain.then(fn);
     this.writes.push(task.chain);
+    // The run ends by awaiting every write and fails with the first error; until then a failed
+    // write stops the run instead of letting it go on unrecorded (or crashing the orchestrator).
+    task.chain.catch((e: unknown) => this.writeFailed(e));
+  }
+
+  private writeFailed(e: unknown): void {
+    if (this.stopping) return;
+    this.s.reporter.notice(`Workflow stopped: the metadata store failed (${e instanceof Error ? e.message : String(e)}).`);
+    this.s.reporter.notice(`Terminating ${this.active} active tasks...`);
+    this.interrupted = true;
+    this.s.executor.cancelPending('The run stopped: the metadata store failed.');
+    void this.s.executor.shutdown('Killed: the run stopped because the metadata store failed.');
+    this.endWaits();
   }
 
   /**

@@ -263,9 +263,13 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  /** Commits every queued write in one transaction; a write that fails is undone alone. */
-  private flush(): void {
-    const batch = this.pending.splice(0);
+  /**
+   * Commits every queued write in one transaction; a write that fails is undone alone. While
+   * another process holds the write lock beyond the busy timeout, the batch is tried again every
+   * 200 ms (the event loop runs meanwhile) for up to `LOCKED_PATIENCE_MS`.
+   */
+  private flush(retryOf?: { batch: PendingWrite[]; since: number }): void {
+    const batch = retryOf?.batch ?? this.pending.splice(0);
     if (batch.length === 0) return;
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const commit = (): void =>
@@ -293,6 +297,11 @@ export class SqliteMetadataStore implements MetadataStore {
         commit();
       }
     } catch (e) {
+      const since = retryOf?.since ?? Date.now();
+      if (sqliteCode(e) === 'SQLITE_BUSY' && Date.now() - since < LOCKED_PATIENCE_MS && this.db.open) {
+        setTimeout(() => this.flush({ batch, since }), 200);
+        return;
+      }
       for (const op of batch) op.reject(this.explain(op.what, e, op.msgs));
       return;
     }
@@ -383,6 +392,9 @@ function unique(xs: readonly string[]): string[] {
 function runNotFound(flow: string, runId: string): CairnError {
   return new CairnError('NOT_FOUND', `Run ${flow}/${runId} does not exist.`);
 }
+
+/** How long writes wait, in all, for another process that keeps the database locked. */
+const LOCKED_PATIENCE_MS = 120_000;
 
 /** Space kept beside the database so that, when the disk fills, the ends of tasks and runs can still be recorded. */
 const RESERVE_BYTES = 1 << 20;

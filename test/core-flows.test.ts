@@ -84,3 +84,36 @@ test('the client sees only the current namespace unless told otherwise', async (
   assert.ok(await Flow.get('ArtFlow'));
   namespace('user:tester');
 });
+
+test('a function assigned in a step fails the task; a function class field is kept by every task and never stored', async () => {
+  project.write(
+    'field-fn.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class FieldFnFlow extends FlowSpec {
+  double = (n: number) => n * 2;
+  declare seen: number;
+  @step start() { this.next(this.end); }
+  @step end() { this.seen = this.double(21); }
+}
+`,
+  );
+  project.write(
+    'assigned-fn.ts',
+    `import { FlowSpec, step } from 'cairnflow';
+export class AssignedFnFlow extends FlowSpec {
+  @step start() { (this as any).fn = () => 1; this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const kept = await project.cli(['run', 'field-fn.ts', '--run-id-file', 'fieldfn.txt']);
+  assert.equal(kept.code, 0, kept.stderr + kept.stdout);
+  const run = await Run.get(`FieldFnFlow/${readFileSync(join(project.dir, 'fieldfn.txt'), 'utf8')}`);
+  const end = await (await run.step('end')).task();
+  assert.equal(await end.data.seen, 42);
+  assert.deepEqual((await end.artifacts()).map((a) => a.name), ['seen']);
+
+  const failed = await project.cli(['run', 'assigned-fn.ts']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stdout + failed.stderr, /UNSERIALIZABLE_ARTIFACT\): Cannot store artifact "fn" of step "start": fn is a function/);
+});

@@ -205,6 +205,26 @@ test('an error thrown by a timer a step left running fails the task instead of c
   assert.doesNotMatch(r.stdout + r.stderr, /exited with code|killed by signal/);
 });
 
+test('a timer that throws after its step returned is named as that task\'s, and does not fail the task running then', async () => {
+  const file = flow(
+    'LateTimerFlow',
+    `  @step start() {
+    setTimeout(() => { throw new Error('thrown late'); }, 300);
+    this.next(this.middle);
+  }
+  @step async middle() { await new Promise((r) => setTimeout(r, 1000)); this.next(this.end); }
+  @step end() {}`,
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(
+    r.stdout + r.stderr,
+    /\/middle\/2 \(pid \d+\)\] Uncaught exception from code that task LateTimerFlow\/\d+\/start\/1 \(attempt 0\) left running after its step returned; it does not fail task LateTimerFlow\/\d+\/middle\/2 \(attempt 0\), which runs now in the same process: Error: thrown late/,
+  );
+  const run = (await (await Flow.get('LateTimerFlow')).latestRun())!;
+  assert.equal(run.successful, true);
+});
+
 test('a reader that stops reading the console does not stop the run', async () => {
   const file = flow(
     'PipeFlow',

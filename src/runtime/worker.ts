@@ -10,10 +10,19 @@ import type { FromWorker, TaskLogs, TaskOutcome, TaskSpec, ToWorker } from './pr
 import { describeFailure, toException } from './exception.js';
 import { runtimeUrl } from '../core/code-package.js';
 import { releaseLargeGarbage } from './memory.js';
+import { taskPathspec } from '../core/types.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 const stores = new Map<string, Promise<ArtifactStore>>();
 /** Fails the running task; set while one runs. */
 let failTask: ((error: unknown) => void) | undefined;
+/** The running task's pathspec and attempt; set while one runs. */
+let runningTask: string | undefined;
+/**
+ * Which task's code started what is running now: timers and promises keep the task that created
+ * them, so an error from code an earlier task left running is told apart from the running task's.
+ */
+const taskCode = new AsyncLocalStorage<string>();
 
 function storeFor(config: TaskStoreConfig): Promise<ArtifactStore> {
   const key = JSON.stringify(config);
@@ -49,11 +58,14 @@ async function handle(spec: TaskSpec): Promise<void> {
   const escaped = new Promise<never>((_, reject) => (failTask = reject));
   try {
     if (opening !== undefined || !store) throw opening;
-    outcome = await Promise.race([runTask(spec, store), escaped]);
+    const task = `${taskPathspec(spec)} (attempt ${spec.attempt})`;
+    runningTask = task;
+    outcome = await Promise.race([taskCode.run(task, () => runTask(spec, store!)), escaped]);
   } catch (e) {
     outcome = { ok: false, exception: toException(e) };
   } finally {
     failTask = undefined;
+    runningTask = undefined;
     setActiveCapture(undefined);
   }
   // As a program's uncaught error ends its stderr, a failed task's error ends its stored stderr.
@@ -91,8 +103,11 @@ process.on('message', (message: ToWorker) => {
 });
 function escapedError(kind: string, error: unknown): void {
   if (!process.connected) process.exit(1);
-  if (failTask) return failTask(error);
-  process.stderr.write(`${kind} outside any task (from code a step left running): ${String((error as Error)?.stack ?? error)}\n`);
+  const origin = taskCode.getStore();
+  if (failTask && (origin === undefined || origin === runningTask)) return failTask(error);
+  const from = origin ? `code that task ${origin} left running after its step returned` : 'code a step left running';
+  const notBlamed = runningTask ? `; it does not fail task ${runningTask}, which runs now in the same process` : '';
+  process.stderr.write(`${kind} from ${from}${notBlamed}: ${String((error as Error)?.stack ?? error)}\n`);
 }
 process.on('unhandledRejection', (reason) => escapedError('Unhandled rejection', reason));
 process.on('uncaughtException', (error) => escapedError('Uncaught exception', error));

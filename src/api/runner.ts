@@ -61,6 +61,13 @@ async function finishedRun<F>(options: RunFlowOptions, flow: string, runId: stri
 /**
  * Runs a flow file and resolves to its `Run` (check `run.successful`). Rejects, having stored
  * nothing, when the flow or its parameters are invalid.
+ *
+ * @example
+ * ```ts
+ * import { runFlow } from 'cairnflow';
+ * const run = await runFlow('flow.ts', { params: { alpha: 0.1 } });
+ * console.log(run.successful, await run.data.model);
+ * ```
  */
 export async function runFlow<F = unknown>(file: string, options: RunFlowOptions = {}): Promise<Run<F>> {
   const [{ executeRun }, { prepareParameters }] = await Promise.all([

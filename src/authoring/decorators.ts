@@ -256,7 +256,15 @@ function either(name: string, a: unknown, b: unknown): unknown {
   return decorate(name, a);
 }
 
-/** Re-runs a failed task up to `times` times (default 3); every attempt is recorded. `@retry` alone works too. */
+/**
+ * Re-runs a failed task up to `times` times (default 3); every attempt is recorded. `@retry` alone works too.
+ *
+ * @example
+ * ```ts
+ * @retry({ times: 2, minutesBetweenRetries: 1 }) @step fetch() { ... }
+ * @retry @step flaky() { ... }   // three retries
+ * ```
+ */
 export function retry<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
 export function retry(options?: RetryOptions): MethodDecorator;
 export function retry(a?: unknown, b?: unknown): unknown {
@@ -266,6 +274,13 @@ export function retry(a?: unknown, b?: unknown): unknown {
 /**
  * After the retries are spent, swallows the failure: the task finishes, `this[var]` holds the
  * exception (null when the step succeeds), and the flow goes on. `@catchError` alone works too.
+ *
+ * @example
+ * ```ts
+ * declare failure: Error | null;
+ * @catchError({ var: 'failure' }) @step risky() { ...; this.next(this.end); }
+ * @step end() { if (this.failure) console.log('risky failed:', this.failure.message); }
+ * ```
  */
 export function catchError<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
 export function catchError(options?: CatchErrorOptions): MethodDecorator;
@@ -273,7 +288,14 @@ export function catchError(a?: unknown, b?: unknown): unknown {
   return either('catchError', a, b);
 }
 
-/** Fails an attempt that runs longer than this (a step stuck in a synchronous loop too). */
+/**
+ * Fails an attempt that runs longer than this (a step stuck in a synchronous loop too).
+ *
+ * @example
+ * ```ts
+ * @timeout({ minutes: 5 }) @step train() { ... }
+ * ```
+ */
 export function timeout(options: TimeoutOptions): MethodDecorator;
 export function timeout(a?: unknown, b?: unknown): unknown {
   return either('timeout', a, b);

@@ -33,6 +33,18 @@ function invalidNext(step: string | undefined, why: string): CairnError {
 /**
  * The base class of every flow. Steps are methods marked `@step`; everything a step assigns to
  * `this` becomes an artifact of the task.
+ *
+ * @example
+ * ```ts
+ * import { FlowSpec, step } from 'cairnflow';
+ *
+ * export class HelloFlow extends FlowSpec {
+ *   declare greeting: string;
+ *   @step start() { this.greeting = 'hello'; this.next(this.end); }
+ *   @step end() { console.log(this.greeting); }
+ * }
+ * HelloFlow.main(import.meta); // `npx tsx flow.ts run`; or `npx cairn run flow.ts`
+ * ```
  */
 export abstract class FlowSpec {
   /**

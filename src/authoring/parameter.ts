@@ -266,6 +266,15 @@ type Computed<O, T> = Omit<O, 'default'> & { default: DefaultFunction<T> };
  * out = Parameter('out', { default: (ctx) => `/tmp/${ctx.user}` });       // computed when the run starts
  * ```
  * Without a default and not required, the value is `undefined` when none is given.
+ *
+ * @example
+ * ```ts
+ * export class TrainFlow extends FlowSpec {
+ *   alpha = Parameter('alpha', { default: 0.01 });   // npx cairn run flow.ts --alpha 0.1
+ *   @step start() { console.log(this.alpha); this.next(this.end); }
+ *   @step end() {}
+ * }
+ * ```
  */
 export function Parameter(name: string, options: Computed<ListOptions, string>): string[];
 export function Parameter<T = JsonValue>(name: string, options: Computed<JsonOptions<T>, T>): T;
@@ -286,6 +295,11 @@ export function Parameter(name: string, options?: ParameterOptions): unknown {
 /**
  * A file whose contents become an artifact: `--<name> PATH` (or `CAIRN_RUN_<NAME>`, or the
  * default path). The field holds the contents, a string (`isText`, the default) or a `Buffer`.
+ *
+ * @example
+ * ```ts
+ * data = IncludeFile('data', { default: 'data.csv' });   // relative to the flow file; --data other.csv
+ * ```
  */
 export function IncludeFile(name: string, options: IncludeFileOptions & { isText: false } & Definite): Buffer;
 export function IncludeFile(name: string, options: IncludeFileOptions & { isText: false }): Buffer | undefined;

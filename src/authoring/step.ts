@@ -5,6 +5,11 @@ type StepMethod = (this: unknown, ...args: never[]) => unknown;
 /**
  * Marks a method as a step of the flow. Stack other step decorators with it in any order.
  * `@step()` is the same as `@step`.
+ *
+ * @example
+ * ```ts
+ * @step start() { this.next(this.train, { foreach: 'shards' }); }
+ * ```
  */
 export function step<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
 export function step(): typeof step;

@@ -30,6 +30,17 @@ export interface ArtifactInit {
   info: ArtifactInfo;
 }
 
+/**
+ * One artifact of a task attempt: its name, type, size and content hash, and its value on demand.
+ *
+ * @example
+ * ```ts
+ * import { DataArtifact } from 'cairnflow';
+ * const a = await DataArtifact.get('TrainFlow/1764151200001234/end/7/model');
+ * console.log(a.type, a.size, a.sha);
+ * const model = await a.data();
+ * ```
+ */
 export class DataArtifact<T = unknown> {
   /** The artifact's name (same as `name`, like every client object's `id`). */
   readonly id: string;

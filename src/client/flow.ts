@@ -24,6 +24,17 @@ export interface RunsOptions {
 
 const DEFAULT_PAGE_SIZE = 100;
 
+/**
+ * A flow as the store knows it: its runs, newest first, in the current namespace.
+ *
+ * @example
+ * ```ts
+ * import { Flow } from 'cairnflow';
+ * const flow = await Flow.get('TrainFlow');
+ * const last = await flow.latestSuccessfulRun();
+ * for await (const run of flow.runs({ tags: ['nightly'] })) console.log(run.id, run.status);
+ * ```
+ */
 export class Flow<F = unknown> {
   /** The flow name (its class name). */
   readonly id: string;

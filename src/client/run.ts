@@ -12,6 +12,18 @@ import { Step } from './step.js';
 import { applyTagChange, validateTags, type TagChange } from '../core/tags.js';
 import { Task } from './task.js';
 
+/**
+ * One run of a flow: its status (`failed` also for a lost run), parameters, tags, steps and, through
+ * `data`, the artifacts of its `end` task.
+ *
+ * @example
+ * ```ts
+ * import { Run } from 'cairnflow';
+ * const run = await Run.get('TrainFlow/1764151200001234');
+ * if (run.successful) console.log(await run.data.model);
+ * for (const step of await run.steps()) console.log(step.name);
+ * ```
+ */
 export class Run<F = unknown> {
   /** The run id. */
   readonly id: string;

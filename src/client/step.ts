@@ -8,6 +8,15 @@ import { getNamespace } from './namespace.js';
 import { parsePathspec } from './pathspec.js';
 import { Task } from './task.js';
 
+/**
+ * One step of a run and its tasks (one, or one per foreach element).
+ *
+ * @example
+ * ```ts
+ * const step = await run.step('train');
+ * for (const task of await step.tasks()) console.log(task.id, await task.data.score);
+ * ```
+ */
 export class Step<F = unknown> {
   /** The step name. */
   readonly id: string;

@@ -35,6 +35,17 @@ export interface TaskLogLine {
   text: string;
 }
 
+/**
+ * One task of a step: its status, attempts, exception, output and artifacts.
+ *
+ * @example
+ * ```ts
+ * import { Task } from 'cairnflow';
+ * const task = await Task.get('TrainFlow/1764151200001234/train/3');
+ * console.log(task.successful, await task.stdout());
+ * const score = await (await task.artifact('score')).data();
+ * ```
+ */
 export class Task<F = unknown> {
   /** The task id, unique within the run. */
   readonly id: string;

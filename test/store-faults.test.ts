@@ -157,7 +157,7 @@ export class SpoofFlow extends FlowSpec {
   writeFileSync(new LocalArtifactStore(project.store).blobPath((await task.artifact('plain')).sha), 'damaged');
   const damaged = await project.cli(['dump', flow, `${runId}/start`]);
   assert.equal(damaged.code, 1, damaged.stdout + damaged.stderr);
-  assert.match(damaged.stdout, /plain: <string, cannot be read here: Blob \w+ at \S+ is corrupt/);
+  assert.match(damaged.stdout, /plain: <string, cannot be read here: (Cannot read artifact \S+: )?Blob \w+ at \S+ is corrupt/);
   assert.match(damaged.stderr, /The store is damaged: 1 artifact could not be read \(SpoofFlow\/\d+\/start\/1 plain\)\. Run the flow again/);
 
   rmSync(`${project.store}/tasks/SpoofFlow/${runId}/start`, { recursive: true });

@@ -10,3 +10,4 @@ export { useDatastore } from './context.js';
 export type { ArtifactsOf, DataOf, FlowClassOf } from './data.js';
 export { diffRuns } from './diff/index.js';
 export type * from './diff/index.js';
+export { gc, type GcOptions, type GcReport } from './gc.js';

@@ -164,6 +164,20 @@ export class Run<F = unknown> {
     }));
   }
 
+  /**
+   * Deletes the run: its metadata, task records, logs and cards (blobs other runs may share stay
+   * until `gc`). A run still going is refused with `RUN_ACTIVE` unless `force`; objects loaded from
+   * it cannot read any more. Resolves to the bytes of files freed.
+   *
+   * @example
+   * await (await Run.get('TrainFlow/1795746083754893')).delete();
+   */
+  async delete(opts: { force?: boolean } = {}): Promise<{ bytes: number }> {
+    const { deleteRuns } = await import('../storage/gc.js');
+    const { bytes } = await deleteRuns(this.#ctx, [{ flow: this.flowName, runId: this.id }], opts);
+    return { bytes };
+  }
+
   toString(): string {
     return `Run('${this.pathspec}')`;
   }

@@ -9,7 +9,7 @@ import { settingsOf, type StepSettings } from '../authoring/decorators.js';
 import { stepsOf } from '../authoring/metadata.js';
 import type { StepNode } from '../graph/types.js';
 import type { StoreConfig } from '../storage/config.js';
-import type { ArtifactInfo, ArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
+import type { ArtifactInfo, ArtifactStore, MaintainedArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
 import type { TaskSpec, TaskSuccess } from '../runtime/protocol.js';
 import { formatSeconds, recordParametersTask, taskSpec } from './task-spec.js';
 import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult } from './executors/types.js';
@@ -361,10 +361,18 @@ export class RunExecution {
     this.enqueue(planned);
   }
 
-  /** Reuses a task of the origin run: its record and metadata are copied, nothing runs. */
+  /**
+   * Reuses a task of the origin run: its record and metadata are copied, nothing runs. The blobs
+   * the record names are refreshed first (so that a `gc` running now keeps them); if one is gone,
+   * the task runs instead.
+   */
   private async clone(task: LiveTask, found: CloneCandidate): Promise<void> {
     const ref: TaskRef = { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt: 0 };
     const origin = taskPathspec(found.key);
+    if (!(await blobsPresent(this.s.artifacts, found.record))) {
+      this.s.reporter.notice(`Some artifacts of ${origin} are no longer in the store: ${taskPathspec(task.key)} runs instead of being cloned.`);
+      return this.attempt(task, 0);
+    }
     const now = Date.now();
     await this.s.artifacts.putTaskRecord(task.key, 0, found.record);
     this.cloned.add(`${task.key.step}/${task.key.taskId}`);
@@ -405,6 +413,15 @@ export class RunExecution {
   private endWaits(): void {
     for (const resume of [...this.waits.values()]) resume();
   }
+}
+
+/** Whether every blob a record names is stored, refreshing them (see `MaintainedArtifactStore`). */
+export async function blobsPresent(artifacts: ArtifactStore, record: TaskRecord): Promise<boolean> {
+  const shas = new Set(Object.values(record.artifacts).map((a) => a.sha));
+  if (record.foreach?.listSha) shas.add(record.foreach.listSha);
+  const store = artifacts as Partial<MaintainedArtifactStore>;
+  const found = store.touchBlobs ? await store.touchBlobs([...shas]) : await artifacts.hasBlobs([...shas]);
+  return found.size === shas.size;
 }
 
 function internalFailure(e: unknown): ExecutionResult {

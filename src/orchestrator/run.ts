@@ -12,7 +12,7 @@ import { MAX_USER_TAGS, validateTags } from '../core/tags.js';
 import type { FlowSpec } from '../authoring/flow-spec.js';
 import { formatLintIssue, topologicalOrder } from '../graph/index.js';
 import { openArtifactStore, openMetadataStore, resolveStoreConfig, type StoreConfig } from '../storage/config.js';
-import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
+import type { ArtifactInfo, ArtifactStore, MaintainedArtifactStore, MetadataStore } from '../storage/types.js';
 import { createExecutor, resolveExecutorSettings } from './executors/choose.js';
 import type { Executor } from './executors/types.js';
 import { loadFlow, loaderDirs, type LoadedFlow } from './load-flow.js';
@@ -76,7 +76,9 @@ export async function prepareFlow(options: RunOptions, config: StoreConfig): Pro
 export async function storeCodePackage(loaded: LoadedFlow, artifacts: ArtifactStore, config: StoreConfig): Promise<string> {
   const { code, codeSha } = loaded;
   if (code !== undefined) return artifacts.putBlob(Buffer.from(code));
-  if ((await artifacts.hasBlobs([codeSha])).has(codeSha)) return codeSha;
+  // Refreshed rather than only looked up, so that a `gc` running now keeps it.
+  const store = artifacts as Partial<MaintainedArtifactStore>;
+  if ((await (store.touchBlobs ? store.touchBlobs([codeSha]) : artifacts.hasBlobs([codeSha]))).has(codeSha)) return codeSha;
   const local = readFileSync(join(loaderDirs(loaded.file, config.root).codeDir, codeFileName(codeSha)), 'utf8');
   const stored = await artifacts.putBlob(Buffer.from(unlinkCodePackage(local)));
   if (stored !== codeSha) {

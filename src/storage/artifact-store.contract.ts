@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { TaskKey } from '../core/types.js';
 import { sha1Hex } from './hash.js';
 import { rejectsWithCode } from './store-helpers.fixture.js';
-import type { ArtifactStore, StoredLog, TaskRecord } from './types.js';
+import { isMaintained, type ArtifactStore, type StoredLog, type TaskRecord } from './types.js';
 
 export interface ArtifactStoreFixture {
   store: ArtifactStore;
@@ -253,6 +253,53 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
           await rejectsWithCode(() => store.getCard(task, 0, id), 'INVALID_ARGUMENT');
         }
         assert.deepEqual(await store.listCards(task, 0), []);
+      }));
+
+    it('lists, refreshes and deletes blobs only when unchanged since the cutoff', () =>
+      withStore(async ({ store }) => {
+        assert.ok(isMaintained(store), 'every backend offers maintenance');
+        const a = await store.putBlob(bytesOf('blob a'));
+        const b = await store.putBlob(bytesOf('blob bb'));
+        const listed = new Map<string, { size: number; modifiedAt: number }>();
+        for await (const page of store.listBlobs()) for (const info of page) listed.set(info.sha, info);
+        assert.deepEqual([...listed.keys()].sort(), [a, b].sort());
+        assert.equal(listed.get(b)?.size, 7);
+        const missing = sha1Hex(bytesOf('absent'));
+        assert.deepEqual([...(await store.touchBlobs([a, missing]))], [a]);
+        // A cutoff before the blobs were written keeps them; one after deletes them.
+        assert.equal(await store.deleteBlob(a, listed.get(a)!.modifiedAt - 60_000), undefined);
+        assert.ok((await store.hasBlobs([a])).has(a));
+        assert.equal(await store.deleteBlob(b, Date.now() + 60_000), 7);
+        assert.equal((await store.hasBlobs([b])).size, 0);
+        assert.equal(await store.deleteBlob(b, Date.now() + 60_000), undefined, 'already gone');
+        // Putting deleted bytes again stores them again.
+        await store.putBlob(bytesOf('blob bb'));
+        assert.equal(Buffer.from(await store.getBlob(b)).toString(), 'blob bb');
+      }));
+
+    it("lists the runs it holds, reads their records, and deletes one run's files", () =>
+      withStore(async ({ store }) => {
+        assert.ok(isMaintained(store));
+        const s0 = await store.putBlob(bytesOf('r0'));
+        const other: TaskKey = { ...task, runId: '1700000000000002' };
+        await store.putTaskRecord(task, 0, record([s0]));
+        await store.putTaskRecord({ ...task, step: 'end', taskId: '9' }, 1, record([s0, s0]));
+        await store.appendLog(task, 0, 'stdout', { start: 0, bytes: bytesOf('1 hi\n') });
+        await store.putCard(task, 0, 'default', bytesOf('{}'));
+        await store.putTaskRecord(other, 0, record([s0]));
+        const runs = (await store.listStoredRuns()).map((r) => `${r.flow}/${r.runId}`).sort();
+        assert.deepEqual(runs, [`${task.flow}/${task.runId}`, `${other.flow}/${other.runId}`].sort());
+        const records = await store.readRunRecords(task.flow, task.runId);
+        assert.deepEqual(records.map((r) => Object.keys(r.artifacts).length).sort(), [1, 2]);
+        const freed = await store.deleteRunData(task.flow, task.runId);
+        assert.ok(freed > 0);
+        assert.equal(await store.getTaskRecord(task, 0), undefined);
+        assert.equal(await store.readLog(task, 0, 'stdout'), undefined);
+        assert.deepEqual(await store.listCards(task, 0), []);
+        assert.deepEqual((await store.listStoredRuns()).map((r) => r.runId), [other.runId]);
+        assert.ok(await store.getTaskRecord(other, 0), 'the other run is untouched');
+        assert.ok((await store.hasBlobs([s0])).has(s0), 'blobs stay: gc decides about them');
+        assert.deepEqual(await store.sweepTemporary(Date.now() - 3_600_000, { dryRun: true }), { files: 0, bytes: 0 });
       }));
 
     it('describes itself with a kind and a location', () =>

@@ -28,7 +28,10 @@ import { blobParts, blobSize, isSha1Hex, sha1Hex, type BlobData } from './hash.j
 import { readBlobFileSync, readHeadSync, writeHashedSync } from './blob-file.js';
 import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
 import { chainSegments, checkOffset, joinFrom, logFolder, oldLog, segmentName, segmentsFrom } from './log-segments.js';
-import type { ArtifactStore, BlobPlan, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
+import {
+  deleteBlobFile, listBlobFiles, listRunFolders, readRecordFiles, removeRunFolders, sweepTempFiles, touchFile,
+} from './local-maintenance.js';
+import type { BlobInfo, BlobPlan, LogSegment, LogStream, MaintainedArtifactStore, StoredLog, TaskRecord } from './types.js';
 
 /** Distinguishes temporary files of this process from those of other processes and hosts. */
 const TMP_TAG = `${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -40,7 +43,7 @@ function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined;
 }
 
-export class LocalArtifactStore implements ArtifactStore {
+export class LocalArtifactStore implements MaintainedArtifactStore {
   readonly kind = 'local';
   readonly location: string;
   readonly root: string;
@@ -120,8 +123,12 @@ export class LocalArtifactStore implements ArtifactStore {
     const dir = join(this.root, 'blobs', sha.slice(0, 2));
     const path = join(dir, sha);
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const found = blobState(path, bytes.byteLength, bytes);
-    if (found === 'intact') return sha;
+    let found = blobState(path, bytes.byteLength, bytes);
+    // Already stored: refresh its time, so that a `gc` running now keeps it (see local-maintenance.ts).
+    if (found === 'intact') {
+      if (touchFile(path)) return sha;
+      found = 'missing'; // deleted a moment ago
+    }
     try {
       const tmp = this.writeTemp(dir, sha, bytes);
       try {
@@ -176,18 +183,22 @@ export class LocalArtifactStore implements ArtifactStore {
 
   /** Moves a finished temporary file to `path` unless `path` exists (never replaces a blob). */
   private publish(tmp: string, path: string): void {
-    if (this.linkWorks) {
+    // Twice at most: a blob found there is refreshed (for `gc`); one that `gc` took a moment ago is linked again.
+    for (let tries = 0; this.linkWorks && tries < 2; tries++) {
       try {
         linkSync(tmp, path);
         return;
       } catch (e) {
         const code = errCode(e);
-        if (code === 'EEXIST') return;
+        if (code === 'EEXIST') {
+          if (touchFile(path)) return;
+          continue;
+        }
         if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
         this.linkWorks = false; // a file system without hard links
       }
     }
-    if (!fileExists(path)) renameSync(tmp, path);
+    if (!touchFile(path)) renameSync(tmp, path);
   }
 
   getBlobSync(sha: string): Uint8Array {
@@ -361,6 +372,38 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async listCards(task: TaskKey, attempt: number): Promise<string[]> {
     return this.listCardsSync(task, attempt);
+  }
+
+  async touchBlobs(shas: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const sha of shas) if (isSha1Hex(sha) && touchFile(this.blobPath(sha))) found.add(sha);
+    return found;
+  }
+
+  async *listBlobs(): AsyncIterable<BlobInfo[]> {
+    yield* listBlobFiles(this.root);
+  }
+
+  async deleteBlob(sha: string, cutoff: number): Promise<number | undefined> {
+    checkSha(sha);
+    return deleteBlobFile(join(this.root, 'blobs', sha.slice(0, 2)), sha, cutoff, `${TMP_TAG}.${++tmpCounter}`);
+  }
+
+  async listStoredRuns(): Promise<Array<{ flow: string; runId: string }>> {
+    return listRunFolders(this.root);
+  }
+
+  async readRunRecords(flow: string, runId: string): Promise<TaskRecord[]> {
+    return readRecordFiles(this.root, flow, runId);
+  }
+
+  async deleteRunData(flow: string, runId: string): Promise<number> {
+    this.dirs.clear();
+    return removeRunFolders(this.root, flow, runId);
+  }
+
+  async sweepTemporary(olderThan: number, opts: { dryRun?: boolean } = {}): Promise<{ files: number; bytes: number }> {
+    return sweepTempFiles(this.root, olderThan, opts.dryRun === true);
   }
 
   async close(): Promise<void> {}

@@ -245,6 +245,27 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal(await store.getTask({ ...key, taskId: '9' }), undefined);
       }));
 
+    it('deletes a run with its tags, tasks and attempts, and leaves other runs alone', () =>
+      withStore(async ({ store }) => {
+        await store.createRun(newRun('r1', { userTags: ['keep'] }));
+        await store.createRun(newRun('r2', { userTags: ['keep'] }));
+        const t1: TaskKey = { flow: FLOW, runId: 'r1', step: 'start', taskId: '1' };
+        await store.createTask(newTask('1'));
+        await store.startAttempt(t1, 0, 5, 1);
+        await store.createTask(newTask('1', { runId: 'r2' }));
+        assert.equal(await store.deleteRun(FLOW, 'r1'), true);
+        assert.equal(await store.getRun(FLOW, 'r1'), undefined);
+        assert.deepEqual(await store.listTasks(FLOW, 'r1'), []);
+        assert.deepEqual(await store.listAttempts(t1), []);
+        assert.deepEqual(ids(await store.listRuns({ flow: FLOW, tags: ['keep'] })), ['r2']);
+        assert.equal((await store.listTasks(FLOW, 'r2')).length, 1);
+        assert.equal(await store.deleteRun(FLOW, 'r1'), false, 'a second delete finds nothing');
+        assert.equal(await store.deleteRun(FLOW, 'never'), false);
+        // The id can be used again once the run is gone.
+        await store.createRun(newRun('r1'));
+        assert.equal((await store.getRun(FLOW, 'r1'))?.userTags.length, 0);
+      }));
+
     it('lists tasks in numeric task-id order, for a run or one step', () =>
       withStore(async ({ store }) => {
         await store.createRun(newRun('r1'));

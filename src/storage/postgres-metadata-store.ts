@@ -70,6 +70,7 @@ const SQL = {
       ON CONFLICT DO NOTHING
     )
     SELECT count(*)::int AS created FROM r`,
+  deleteRun: 'DELETE FROM runs WHERE flow = $1 AND run_id = $2',
   finishRun: 'UPDATE runs SET status = $3, finished_at = $4 WHERE flow = $1 AND run_id = $2',
   heartbeat: `UPDATE runs SET heartbeat_at = ${SERVER_NOW}
     WHERE flow = $1 AND run_id = $2 AND status = 'running' AND heartbeat_at IS NOT NULL`,
@@ -220,6 +221,19 @@ export class PostgresMetadataStore implements MetadataStore {
       ],
       check: ([r]) => (r?.rowCount ? undefined : runNotFound(flow, runId)),
     }));
+  }
+
+  async deleteRun(flow: string, runId: string): Promise<boolean> {
+    // Tags, tasks and attempts go with it (ON DELETE CASCADE).
+    let deleted = false;
+    await this.#writeStatements(`delete run ${flow}/${runId}`, () => ({
+      statements: [q('deleteRun', [flow, runId])],
+      check: ([r]) => {
+        deleted = (r?.rowCount ?? 0) > 0;
+        return undefined;
+      },
+    }));
+    return deleted;
   }
 
   async createTask(task: NewTask): Promise<void> {

@@ -44,7 +44,9 @@ import {
 } from './s3-client.js';
 import { SyncBridge } from './s3-sync-bridge.js';
 import { CHUNK_BYTES, downloadBlob, downloadBlobToFile, partSizeFor, uploadMultipart, type S3Io } from './s3-transfer.js';
-import type { ArtifactStore, BlobPlan, LogSegment, LogStream, StoredLog, TaskRecord } from './types.js';
+import { S3Maintenance } from './s3-maintenance.js';
+import { sweepTempFilesIn } from './local-maintenance.js';
+import type { BlobInfo, BlobPlan, LogSegment, LogStream, MaintainedArtifactStore, StoredLog, TaskRecord } from './types.js';
 
 export interface S3ArtifactStoreOptions extends S3Settings {
   /** Folder of the local read cache; without one, every read goes to the server. */
@@ -91,7 +93,7 @@ function checkSettings(o: S3ArtifactStoreOptions): void {
   if (typeof o.region !== 'string' || o.region === '') throw invalid('a region is required (AWS_REGION).');
 }
 
-export class S3ArtifactStore implements ArtifactStore {
+export class S3ArtifactStore implements MaintainedArtifactStore {
   readonly kind = 's3';
   readonly location: string;
   /** The SDK client (exposed so that tools and tests can add middleware). */
@@ -101,6 +103,7 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly limit: Limiter;
   private readonly io: S3Io;
   private readonly bridge: SyncBridge;
+  private readonly maintenance: S3Maintenance;
   private readonly multipartThreshold: number;
   private readonly partSize: number;
   /** Puts of the same blob in flight in this process share one request. */
@@ -121,6 +124,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.partSize = Math.max(MIN_PART, partSize ?? CHUNK_BYTES);
     this.multipartThreshold = Math.max(MIN_PART, multipartThreshold ?? 2 * CHUNK_BYTES);
     this.bridge = new SyncBridge(settings, { ...process.env });
+    this.maintenance = new S3Maintenance(this.io, (...parts) => this.key(...parts));
   }
 
   private key(...parts: string[]): string {
@@ -197,7 +201,8 @@ export class S3ArtifactStore implements ArtifactStore {
     const key = this.blobKey(sha);
     const size = blobSize(parts);
     try {
-      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.blobIntact(key, size))) return;
+      // An existing blob is refreshed rather than sent again, so that a `gc` running now keeps it.
+      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.blobIntact(key, size)) && (await this.maintenance.touch(key))) return;
       if (size >= this.multipartThreshold) {
         await uploadMultipart(this.io, key, parts, partSizeFor(size, this.partSize));
         return;
@@ -228,15 +233,19 @@ export class S3ArtifactStore implements ArtifactStore {
         return;
       } catch (e) {
         if (conditional && isPreconditionFailed(e)) {
-          // A blob is there (another writer stored the same bytes); trust it once its size is checked.
-          if (await this.blobIntact(key, bytes.byteLength)) return;
+          // A blob is there (another writer stored the same bytes): trust it once its size is checked, and
+          // refresh it so that a `gc` running now keeps it; put it again if it went meanwhile.
+          if (await this.blobIntact(key, bytes.byteLength)) {
+            if (await this.maintenance.touch(key)) return;
+            continue;
+          }
           replace = true;
           continue;
         }
         if (conditional && isConditionalConflict(e) && attempt < 5) continue; // raced with that writer: ask again
         if (conditional && isNotImplemented(e)) {
           this.conditionalPuts = false;
-          if (await this.blobIntact(key, bytes.byteLength)) return;
+          if ((await this.blobIntact(key, bytes.byteLength)) && (await this.maintenance.touch(key))) return;
           continue;
         }
         throw e;
@@ -481,6 +490,38 @@ export class S3ArtifactStore implements ArtifactStore {
   async listCards(task: TaskKey, attempt: number): Promise<string[]> {
     const names = await this.listNames(this.cardKey(task, attempt, ''), `Cannot list the cards of ${taskPathspec(task)}`);
     return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort();
+  }
+
+  touchBlobs(shas: readonly string[]): Promise<Set<string>> {
+    return this.maintenance.touchAll(shas, (sha) => this.blobKey(sha));
+  }
+
+  listBlobs(): AsyncIterable<BlobInfo[]> {
+    return this.maintenance.listBlobs();
+  }
+
+  deleteBlob(sha: string, cutoff: number): Promise<number | undefined> {
+    return this.maintenance.deleteBlob(this.blobKey(checkSha(sha)), cutoff);
+  }
+
+  listStoredRuns(): Promise<Array<{ flow: string; runId: string }>> {
+    return this.maintenance.listStoredRuns();
+  }
+
+  readRunRecords(flow: string, runId: string): Promise<TaskRecord[]> {
+    return this.maintenance.readRunRecords(flow, runId);
+  }
+
+  deleteRunData(flow: string, runId: string): Promise<number> {
+    return this.maintenance.deleteRunData(flow, runId);
+  }
+
+  /** Unfinished multipart uploads of blobs, and temporary files of the local read cache. */
+  async sweepTemporary(olderThan: number, opts: { dryRun?: boolean } = {}): Promise<{ files: number; bytes: number }> {
+    const dryRun = opts.dryRun === true;
+    const uploads = await this.maintenance.abortStaleUploads(olderThan, dryRun);
+    const local = this.cache ? sweepTempFilesIn([this.cache.dir], olderThan, dryRun) : { files: 0, bytes: 0 };
+    return { files: uploads.files + local.files, bytes: uploads.bytes + local.bytes };
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,7 @@ const SQL = {
   insertTag: 'INSERT OR IGNORE INTO run_tags (flow, run_id, tag, kind) VALUES (?, ?, ?, ?)',
   deleteUserTags: `DELETE FROM run_tags WHERE flow = ? AND run_id = ? AND kind = 'user'`,
   setUserTags: 'UPDATE runs SET user_tags = ? WHERE flow = ? AND run_id = ?',
+  deleteRun: 'DELETE FROM runs WHERE flow = ? AND run_id = ?',
   finishRun: 'UPDATE runs SET status = ?, finished_at = ? WHERE flow = ? AND run_id = ?',
   getRun: 'SELECT * FROM runs WHERE flow = ? AND run_id = ?',
   listFlows: 'SELECT DISTINCT flow FROM runs ORDER BY flow',
@@ -179,6 +180,11 @@ export class SqliteMetadataStore implements MetadataStore {
         for (const tag of tags) s.insertTag.run(flow, runId, tag, 'user');
       })(),
     );
+  }
+
+  async deleteRun(flow: string, runId: string): Promise<boolean> {
+    // Tags, tasks and attempts go with it (ON DELETE CASCADE).
+    return this.write(`delete run ${flow}/${runId}`, () => this.stmts.deleteRun.run(flow, runId).changes > 0);
   }
 
   async createTask(task: NewTask): Promise<void> {

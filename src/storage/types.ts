@@ -123,6 +123,49 @@ export interface ArtifactStore {
   close?(): Promise<void>;
 }
 
+/** One stored blob, as `listBlobs` sees it. */
+export interface BlobInfo {
+  sha: string;
+  size: number;
+  /** Epoch ms of its last write or refresh (`touchBlobs`): the file's mtime, the object's LastModified. */
+  modifiedAt: number;
+}
+
+/**
+ * What deleting runs and collecting garbage need of an artifact store (both backends offer it).
+ * The safety of `gc` against runs writing at the same time rests on two rules: a writer that
+ * reuses a blob already stored (a `putBlob` of existing bytes, a resume clone, a cache hit)
+ * refreshes its modification time first (`touchBlobs`), and `deleteBlob` removes a blob only if
+ * its modification time is still older than the cutoff when it is removed.
+ */
+export interface MaintainedArtifactStore extends ArtifactStore {
+  /** Refreshes the modification time of these blobs; resolves to the ones that exist. */
+  touchBlobs(shas: readonly string[]): Promise<Set<string>>;
+  /** Every stored blob, a page at a time. */
+  listBlobs(): AsyncIterable<BlobInfo[]>;
+  /**
+   * Deletes the blob if it was last written or refreshed before `cutoff` (epoch ms); resolves to
+   * the bytes freed, or undefined when it was kept (refreshed since, or already gone).
+   */
+  deleteBlob(sha: string, cutoff: number): Promise<number | undefined>;
+  /** The runs that have task records, logs or cards in the store. */
+  listStoredRuns(): Promise<Array<{ flow: string; runId: string }>>;
+  /** Every task record stored for a run (every attempt). */
+  readRunRecords(flow: string, runId: string): Promise<TaskRecord[]>;
+  /** Removes the task records, logs and cards of a run; resolves to the bytes freed. */
+  deleteRunData(flow: string, runId: string): Promise<number>;
+  /**
+   * Removes what writes that never finished left behind (temporary files, unfinished uploads)
+   * older than `olderThan` (epoch ms); with `dryRun`, only counts them.
+   */
+  sweepTemporary(olderThan: number, opts?: { dryRun?: boolean }): Promise<{ files: number; bytes: number }>;
+}
+
+export function isMaintained(store: ArtifactStore): store is MaintainedArtifactStore {
+  const s = store as Partial<MaintainedArtifactStore>;
+  return typeof s.listBlobs === 'function' && typeof s.deleteBlob === 'function' && typeof s.deleteRunData === 'function';
+}
+
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export type AttemptStatus = 'running' | 'succeeded' | 'failed';
@@ -233,6 +276,8 @@ export interface MetadataStore {
   listRuns(q: RunQuery): Promise<RunRow[]>;
   listFlows(): Promise<string[]>;
   setUserTags(flow: string, runId: string, userTags: readonly string[]): Promise<void>;
+  /** Deletes the run with its tags, tasks and attempts; resolves to false when there was no such run. */
+  deleteRun(flow: string, runId: string): Promise<boolean>;
 
   createTask(task: NewTask): Promise<void>;
   startAttempt(task: TaskKey, attempt: number, startedAt: number, pid: number | null): Promise<void>;

@@ -248,6 +248,85 @@ const cases = {
     line('s3: read synchronously, cold cache (helper thread)', f.readSync);
     line('s3: read synchronously from the local cache', f.readCached);
   },
+  async cache1000() {
+    // A 1000-way foreach whose work step has @cache: a first run fills the cache, then each later
+    // run reuses the 1000 tasks. Measured: how long the cached step takes (its first task created to
+    // its last finished, from the metadata), and the whole run, start to exit.
+    const dir = project();
+    writeFileSync(join(dir, 'cached.ts'), foreachFlow(1000).replace('@step work()', '@cache @step work()').replace("import { FlowSpec, step,", "import { FlowSpec, step, cache,"));
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const args = ['run', 'cached.ts', '--max-num-splits', '1000'];
+    await timed(cairn, args, dir);
+    const { useDatastore, namespace, Flow } = await import(join(root, 'dist', 'index.js'));
+    useDatastore(join(dir, '.cairn'));
+    namespace(null);
+    const n = quick ? 2 : 5;
+    const steps = [];
+    const walls = [];
+    for (let i = 0; i < n; i++) {
+      const r = await timed(cairn, args, dir, {}, { stdout: true });
+      const hits = (r.stdout.match(/Cache hit: reusing task/g) ?? []).length;
+      if (hits !== 1000) throw new Error(`expected 1000 cache hits, saw ${hits}`);
+      walls.push(r.ms);
+      const run = await (await Flow.get('Wide1000')).latestRun();
+      const tasks = await (await run.step('work')).tasks();
+      const first = Math.min(...tasks.map((t) => t.createdAt.getTime()));
+      const last = Math.max(...tasks.map((t) => t.finishedAt.getTime()));
+      steps.push(last - first);
+    }
+    useDatastore(undefined);
+    const line = (name, value) => {
+      const text = `${name.padEnd(58)} ${(value / 1000).toFixed(3).padStart(9)} s  [runs: ${n}]`;
+      results.push(text);
+      console.log(text);
+    };
+    line('cache1000: cached step of 1000 foreach tasks, skipped in', median(steps));
+    line('cache1000: the whole run with the step cached, start to exit', median(walls));
+    rmSync(dir, { recursive: true, force: true });
+  },
+  async gc10000() {
+    // A store of 10,000 finished runs (one task each, whose record names 10 blobs of its own: 100,000
+    // blobs), written straight through the store APIs; then `cairn gc --keep-last 5000 --grace 0s`,
+    // which deletes 5,000 runs and the 50,000 blobs only they used, start to exit.
+    const dir = project();
+    const store = join(dir, '.cairn');
+    const { LocalArtifactStore, SqliteMetadataStore } = await import(join(root, 'dist', 'storage', 'index.js'));
+    mkdirSync(store, { recursive: true });
+    const t0 = performance.now();
+    const artifacts = new LocalArtifactStore(store);
+    const metadata = new SqliteMetadataStore(join(store, 'metadata.db'));
+    const RUNS = 10_000;
+    for (let base = 0; base < RUNS; base += 500) {
+      const batch = Array.from({ length: Math.min(500, RUNS - base) }, (_, k) => base + k);
+      const at = 1_700_000_000_000;
+      await Promise.all(batch.map((i) => metadata.createRun({
+        flow: 'GcFlow', runId: String(1_700_000_000_000_000 + i), user: 'bench', createdAt: at + i, userTags: [], systemTags: ['user:bench'],
+        params: {}, codePackage: null,
+      })));
+      await Promise.all(batch.map((i) => metadata.finishRun('GcFlow', String(1_700_000_000_000_000 + i), 'succeeded', at + i + 1)));
+      await Promise.all(batch.map((i) => metadata.createTask({
+        flow: 'GcFlow', runId: String(1_700_000_000_000_000 + i), step: 'start', taskId: '1', createdAt: at + i, foreachStack: [], parents: [],
+      })));
+      for (const i of batch) {
+        const record = { version: 1, artifacts: {}, next: ['end'] };
+        for (let j = 0; j < 10; j++) {
+          const sha = artifacts.putBlobSync(Buffer.from(`run ${i} artifact ${j} `.repeat(8)));
+          record.artifacts[`a${j}`] = { sha, size: 100, type: 'string', encoding: 'v8' };
+        }
+        artifacts.putTaskRecordSync({ flow: 'GcFlow', runId: String(1_700_000_000_000_000 + i), step: 'start', taskId: '1' }, 0, record);
+      }
+    }
+    await metadata.close();
+    console.log(`gc10000: store of ${RUNS} runs and ${RUNS * 10} blobs built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const r = await timed(cairn, ['gc', '--keep-last', '5000', '--grace', '0s'], dir, {}, { stdout: true });
+    const m = /Deleted (\d+) of (\d+) blob/.exec(r.stdout);
+    if (!m || m[1] !== '50000' || m[2] !== '100000' || !/Deleted 5000 run\(s\)/.test(r.stdout)) throw new Error(`gc10000: unexpected report:\n${r.stdout.slice(-600)}`);
+    const text = `${'gc10000: cairn gc, 10,000 runs / 100,000 blobs (half deleted)'.padEnd(58)} ${(r.ms / 1000).toFixed(2).padStart(9)} s  [runs: 1] peak RSS ${r.rssMb.toFixed(0)} MB`;
+    results.push(text);
+    console.log(text);
+    rmSync(dir, { recursive: true, force: true });
+  },
   async queue1000() {
     // The 1000-way foreach on the queue executor with two local `cairn worker` processes, and on the
     // local executor in the same project, alternately. Tasks per second: 1003 tasks / start to exit.

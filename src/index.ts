@@ -14,8 +14,8 @@ registerFlowLauncher(async (argv, context) => {
 
 export { FlowSpec, type FlowClass } from './authoring/flow-spec.js';
 export { step } from './authoring/step.js';
-export { retry, catchError, timeout, environment, resources, card } from './authoring/decorators.js';
-export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions, CardOptions } from './authoring/decorators.js';
+export { retry, catchError, timeout, environment, resources, card, cache } from './authoring/decorators.js';
+export type { RetryOptions, CatchErrorOptions, TimeoutOptions, EnvironmentOptions, ResourcesOptions, CardOptions, CacheOptions } from './authoring/decorators.js';
 export type { CurrentCard, CardHandle, CardRenderable } from './authoring/card-access.js';
 export {
   CardComponentBase, Markdown, Table, Image, VegaChart, ProgressBar, ValueBox, JSONViewer, Artifact, Code,

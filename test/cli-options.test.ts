@@ -106,7 +106,7 @@ test('run --with adds decorators to every step that lacks them; a step keeps its
 test('bad --with specs are refused before anything runs', async () => {
   const before = await runCount('WithCliFlow');
   for (const [spec, message] of [
-    ['retrys', /^error: --with retrys: there is no step decorator named retrys\. The step decorators are: retry, catchError, timeout, environment, resources, card\.$/m],
+    ['retrys', /^error: --with retrys: there is no step decorator named retrys\. The step decorators are: retry, catchError, timeout, environment, resources, card, cache\.$/m],
     ['timeout', /^error: --with timeout: timeout needs options: write --with timeout:seconds=60\.$/m],
     ['retry:times=many', /^error: --with retry:times=many: times takes a number; got "many"\.$/m],
     ['retry:times', /is not key=value/],

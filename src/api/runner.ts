@@ -22,6 +22,8 @@ export interface RunFlowOptions {
   runIdFile?: string;
   /** `local` or `queue` (default: `CAIRN_EXECUTOR`, the config file's `executor`, else `local`). */
   executor?: 'local' | 'queue';
+  /** `true`: the step cache for every step (`run --cache`); `false`: for none, `@cache` steps included (`--no-cache`). */
+  cache?: boolean;
   /** Step decorators added to every step that does not have them, as `cairn run --with`: `['retry', 'timeout:seconds=60']`. */
   with?: string[];
 }
@@ -49,6 +51,7 @@ async function runOptions(file: string, options: RunFlowOptions): Promise<RunOpt
     ...(options.runIdFile ? { runIdFile: options.runIdFile } : {}),
     ...(options.executor ? { executor: options.executor } : {}),
     ...(options.with ? { decorators: options.with } : {}),
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ describe('decoratorOptions', () => {
     fails('retry', { times: 2.5 }, /times must be a whole number from 0 to 4; got 2\.5\./);
     fails('catchError', { printException: 'no' }, /printException must be true or false/);
     fails('timeout', { seconds: 0 }, /positive duration/);
-    fails('nope', {}, /there is no step decorator named nope\. The step decorators are: retry, catchError, timeout, environment, resources, card\./);
+    fails('nope', {}, /there is no step decorator named nope\. The step decorators are: retry, catchError, timeout, environment, resources, card, cache\./);
   });
 
   it('normalizes what it records', () => {

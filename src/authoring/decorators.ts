@@ -42,6 +42,11 @@ export interface EnvironmentOptions {
   vars: Record<string, string>;
 }
 
+export interface CacheOptions {
+  /** `false` turns the step cache off for this step, even with `run --cache` (default true). */
+  enabled?: boolean;
+}
+
 export interface ResourcesOptions {
   cpu?: number;
   /** Megabytes. */
@@ -160,6 +165,14 @@ export const STEP_DECORATORS: Readonly<Record<string, DecoratorDefinition>> = {
       };
       // Several @card decorators on one step are kept as a list (see `decorateCard`).
       return { cards: [spec] };
+    },
+  },
+  cache: {
+    options: { enabled: 'boolean' },
+    normalize: (o, bad) => {
+      const e = o['enabled'];
+      if (e !== undefined && typeof e !== 'boolean') bad(`enabled must be true or false; got ${JSON.stringify(e)}.`);
+      return { enabled: e !== false };
     },
   },
 };
@@ -326,6 +339,17 @@ export function resources(a?: unknown, b?: unknown): unknown {
   return either('resources', a, b);
 }
 
+/**
+ * Reuses an earlier successful task of the flow instead of running the step, when the code, the
+ * input artifacts, the parameters and the foreach input are all the same (see docs/caching.md).
+ * `@cache` alone works too; `@cache({ enabled: false })` keeps the step out of `run --cache`.
+ */
+export function cache<M extends StepMethod>(method: M, context: ClassMethodDecoratorContext): M;
+export function cache(options?: CacheOptions): MethodDecorator;
+export function cache(a?: unknown, b?: unknown): unknown {
+  return either('cache', a, b);
+}
+
 /** The decorator settings of one step, as the runtime reads them. */
 export interface StepSettings {
   retry: { times: number; minutesBetweenRetries: number } | undefined;
@@ -335,6 +359,8 @@ export interface StepSettings {
   resources: { cpu?: number; memory?: number; gpu?: number };
   /** The step's cards, in source order. */
   cards: CardSpec[];
+  /** `@cache`: true or false as the step says; undefined when the step has no `@cache`. */
+  cache: boolean | undefined;
 }
 
 export function settingsOf(decorators: Record<string, Record<string, unknown>>): StepSettings {
@@ -347,5 +373,6 @@ export function settingsOf(decorators: Record<string, Record<string, unknown>>):
     environment: (decorators['environment']?.['vars'] as Record<string, string> | undefined) ?? {},
     resources: (decorators['resources'] as StepSettings['resources'] | undefined) ?? {},
     cards: (decorators['card']?.['cards'] as CardSpec[] | undefined) ?? [],
+    cache: decorators['cache'] === undefined ? undefined : decorators['cache']['enabled'] !== false,
   };
 }

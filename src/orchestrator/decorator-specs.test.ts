@@ -20,7 +20,7 @@ describe('parseDecoratorSpec', () => {
   });
 
   it('says what is wrong with a bad spec, and how to write it', () => {
-    fails('retrys', /there is no step decorator named retrys\. The step decorators are: retry, catchError, timeout, environment, resources, card\./);
+    fails('retrys', /there is no step decorator named retrys\. The step decorators are: retry, catchError, timeout, environment, resources, card, cache\./);
     fails('', /give a decorator name/);
     fails('retry:', /give options after the colon/);
     fails('retry:times', /"times" is not key=value\. Write options as retry:key=value,key=value\./);

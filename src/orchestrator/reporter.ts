@@ -39,7 +39,8 @@ export interface RunReporter {
   taskSucceeded(task: TaskRef): void;
   /** `showException` is false when `@catchError({ printException: false })` will handle it. */
   taskFailed(task: TaskRef, exception: TaskException, next: 'retry' | 'fallback' | 'none', showException?: boolean): void;
-  taskCloned(task: TaskRef, originPathspec: string): void;
+  /** A task reused instead of run: cloned by resume, or a hit of the step cache. */
+  taskCloned(task: TaskRef, originPathspec: string, how?: 'resume' | 'cache'): void;
   runFinished(summary: RunSummary, userFrames: string[]): void;
   flush(): void;
 }
@@ -100,8 +101,8 @@ export class LogReporter implements RunReporter {
     if (next === 'none') this.out.taskLine(prefix, 'This failed task will not be retried.', 'stderr');
   }
 
-  taskCloned(t: TaskRef, originPathspec: string): void {
-    this.out.taskLine(prefixOf(t), `Cloning previously run task ${originPathspec}`);
+  taskCloned(t: TaskRef, originPathspec: string, how: 'resume' | 'cache' = 'resume'): void {
+    this.out.taskLine(prefixOf(t), how === 'cache' ? `Cache hit: reusing task ${originPathspec}` : `Cloning previously run task ${originPathspec}`);
   }
 
   runFinished(s: RunSummary, userFrames: string[]): void {

@@ -21,6 +21,7 @@ import { taskPlace } from '../core/place.js';
 import { Scheduler, type PlannedTask } from './scheduler.js';
 import { taskCardsByStep } from './card-context.js';
 import type { TaskCards } from '../runtime/protocol.js';
+import type { StepCache } from './step-cache.js';
 
 /** A task of an origin run that a resumed run reuses instead of running. */
 export interface CloneCandidate {
@@ -53,6 +54,8 @@ export interface ExecutionSetup {
   clones?: CloneSource;
   /** The signals that stop the run, held by the caller from the run's creation to its end. */
   signals?: StopSignals;
+  /** The step cache, for runs that may use it. */
+  cache?: StepCache;
 }
 
 interface LiveTask {
@@ -64,6 +67,8 @@ interface LiveTask {
   chain: Promise<unknown>;
   /** Attempts lost with their worker (retried without counting against `@retry`). */
   lost: number;
+  /** The step-cache key, when the step uses the cache. */
+  cacheKey?: string;
 }
 
 const cairnDir = fileURLToPath(new URL('..', import.meta.url));
@@ -195,10 +200,26 @@ export class RunExecution {
     };
     const clones = this.s.clones;
     // A task whose inputs were not all cloned runs on new inputs, so it runs rather than being cloned.
-    if (!clones || !planned.parents.every((p) => this.cloned.has(`${p.step}/${p.taskId}`))) return this.attempt(task, 0);
+    if (!clones || !planned.parents.every((p) => this.cloned.has(`${p.step}/${p.taskId}`))) return this.runOrReuse(task);
     clones
       .find(taskPlace(planned.step, planned.foreachStack, planned.iteration), planned.step)
-      .then((found) => (found ? this.clone(task, found) : this.attempt(task, 0)))
+      .then((found) => (found ? this.clone(task, found) : this.runOrReuse(task)))
+      .catch((e) => this.onAttemptDone(task, 0, undefined, internalFailure(e)));
+  }
+
+  /** Runs the task, unless the step cache has an earlier task with the same key. */
+  private runOrReuse(task: LiveTask): void {
+    const cache = this.s.cache;
+    if (!cache?.enabled(task.key.step)) return this.attempt(task, 0);
+    const params = { flow: this.flow, runId: this.s.runId, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID, attempt: 0 };
+    cache
+      .keyOf(task.planned, params)
+      .then(async (key) => {
+        if (key === undefined) return this.attempt(task, 0);
+        task.cacheKey = key;
+        const hit = await cache.find(key, task.key.step);
+        return hit ? this.clone(task, hit, 'cache') : this.attempt(task, 0);
+      })
       .catch((e) => this.onAttemptDone(task, 0, undefined, internalFailure(e)));
   }
 
@@ -303,6 +324,9 @@ export class RunExecution {
     );
     if (outcome.ok) {
       this.record(task, () => this.s.metadata.finishTask(task.key, 'succeeded', now, attempt));
+      // A fallback's success is a failure caught: never reused.
+      const key = task.cacheKey;
+      if (key !== undefined && !fallback) this.record(task, () => this.s.cache!.remember(task.key, attempt, key));
       if (outcome.foreach) this.s.reporter.taskSplit(tref, outcome.foreach.numSplits);
       this.s.reporter.taskSucceeded(tref);
       this.advance(task, attempt, outcome);
@@ -366,16 +390,21 @@ export class RunExecution {
    * the record names are refreshed first (so that a `gc` running now keeps them); if one is gone,
    * the task runs instead.
    */
-  private async clone(task: LiveTask, found: CloneCandidate): Promise<void> {
+  private async clone(task: LiveTask, found: CloneCandidate, how: 'resume' | 'cache' = 'resume'): Promise<void> {
     const ref: TaskRef = { runId: this.s.runId, step: task.key.step, taskId: task.key.taskId, attempt: 0 };
     const origin = taskPathspec(found.key);
     if (!(await blobsPresent(this.s.artifacts, found.record))) {
-      this.s.reporter.notice(`Some artifacts of ${origin} are no longer in the store: ${taskPathspec(task.key)} runs instead of being cloned.`);
+      if (how === 'resume') {
+        this.s.reporter.notice(`Some artifacts of ${origin} are no longer in the store: ${taskPathspec(task.key)} runs instead of being cloned.`);
+      }
       return this.attempt(task, 0);
     }
     const now = Date.now();
     await this.s.artifacts.putTaskRecord(task.key, 0, found.record);
-    this.cloned.add(`${task.key.step}/${task.key.taskId}`);
+    // A cache hit brings the task's output and cards too; a resumed run's clones are read from their origin.
+    const logs = how === 'cache' ? await copyTaskFiles(this.s.artifacts, found.key, task.key) : { stdout: null, stderr: null };
+    if (how === 'resume') this.cloned.add(`${task.key.step}/${task.key.taskId}`);
+    const key = task.cacheKey;
     this.record(task, async () => {
       await this.s.metadata.createTask({
         ...task.key,
@@ -385,10 +414,11 @@ export class RunExecution {
         originPathspec: origin,
       });
       await this.s.metadata.startAttempt(task.key, 0, now, null);
-      await this.s.metadata.finishAttempt(task.key, 0, { status: 'succeeded', finishedAt: now });
+      await this.s.metadata.finishAttempt(task.key, 0, { status: 'succeeded', finishedAt: now, logs });
       await this.s.metadata.finishTask(task.key, 'succeeded', now, 0);
+      if (how === 'cache' && key !== undefined) await this.s.cache!.remember(task.key, 0, key);
     });
-    this.s.reporter.taskCloned(ref, origin);
+    this.s.reporter.taskCloned(ref, origin, how);
     this.advance(task, 0, { next: found.record.next ?? [], ...(found.record.foreach ? { foreach: found.record.foreach } : {}) });
     this.settle();
   }
@@ -413,6 +443,27 @@ export class RunExecution {
   private endWaits(): void {
     for (const resume of [...this.waits.values()]) resume();
   }
+}
+
+/** Copies the stored output and cards of task attempt `from` to attempt 0 of `to`; returns where the logs went. */
+async function copyTaskFiles(
+  artifacts: ArtifactStore,
+  from: TaskAttemptKey,
+  to: TaskKey,
+): Promise<{ stdout: string | null; stderr: string | null }> {
+  const logs: { stdout: string | null; stderr: string | null } = { stdout: null, stderr: null };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const log = await artifacts.readLog(from, from.attempt, stream);
+    // Output of older versions (plain text) has no records to copy as they are.
+    if (log && log.format === 'records' && log.bytes.byteLength > 0) {
+      logs[stream] = await artifacts.appendLog(to, 0, stream, { start: 0, bytes: log.bytes });
+    }
+  }
+  for (const id of await artifacts.listCards(from, from.attempt)) {
+    const bytes = await artifacts.getCard(from, from.attempt, id);
+    if (bytes) await artifacts.putCard(to, 0, id, bytes);
+  }
+  return logs;
 }
 
 /** Whether every blob a record names is stored, refreshing them (see `MaintainedArtifactStore`). */

@@ -23,6 +23,7 @@ import { checkRunIdFile, writeRunIdFile } from './run-id-file.js';
 import type { RunReporter, RunSummary } from './reporter.js';
 import { chooseReporter } from './progress-reporter.js';
 import { RunExecution, userFrames } from './run-execution.js';
+import { StepCache } from './step-cache.js';
 import type { PrepareInputs } from './run-inputs.js';
 import { parameterInputs, parameterProblems } from './parameters.js';
 import { parseDecoratorSpecs, stepDecorators } from './decorator-specs.js';
@@ -47,6 +48,8 @@ export interface RunOptions {
   executor?: string;
   /** `--with` specs: step decorators added to every step that does not have them (`retry`, `timeout:seconds=60`). */
   decorators?: string[];
+  /** `true`: the step cache for every step (`--cache`); `false`: for none (`--no-cache`); default: the steps with `@cache`. */
+  cache?: boolean;
 }
 
 export type RunResult = RunSummary;
@@ -167,10 +170,15 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       try {
         if (options.runIdFile) writeRunIdFile(options.runIdFile, runId);
         reporter.runStarting(runId);
+        const cache = new StepCache({
+          flow, flowFile: loaded.file, graph: loaded.graph, codeSha, namespace: `user:${user}`, artifacts, metadata, decorators,
+          mode: options.cache,
+        });
         const execution = new RunExecution({
           loaded, config, artifacts, metadata, executor: pool, reporter, runId, user, tags, signals,
           maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters, decorators,
           ...(inputs.clones ? { clones: inputs.clones } : {}),
+          cache,
         });
         const summary = await execution.execute(codeSha);
         reporter.runFinished(summary, userFrames(summary.failure?.exception.stack));

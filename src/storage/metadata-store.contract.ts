@@ -266,6 +266,27 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal((await store.getRun(FLOW, 'r1'))?.userTags.length, 0);
       }));
 
+    it('files tasks under cache keys, finds the newest in the same flow and namespace, and drops them with their run', () =>
+      withStore(async ({ store }) => {
+        await store.createRun(newRun('r1'));
+        await store.createRun(newRun('r2'));
+        await store.createTask(newTask('1'));
+        await store.createTask(newTask('4', { runId: 'r2' }));
+        const entry = { flow: FLOW, runId: 'r1', step: 'start', taskId: '1', attempt: 1, key: 'k'.repeat(40), namespace: 'user:alice', createdAt: 10 };
+        await store.recordCacheEntry(entry);
+        await store.recordCacheEntry(entry); // filing it again changes nothing
+        assert.deepEqual(await store.findCacheEntry(FLOW, entry.key, 'user:alice'), entry);
+        assert.equal(await store.findCacheEntry(FLOW, entry.key, 'user:bob'), undefined, 'another namespace');
+        assert.equal(await store.findCacheEntry('OtherFlow', entry.key, 'user:alice'), undefined, 'another flow');
+        assert.equal(await store.findCacheEntry(FLOW, 'x'.repeat(40), 'user:alice'), undefined, 'another key');
+        const newer = { ...entry, runId: 'r2', taskId: '4', attempt: 0, createdAt: 20 };
+        await store.recordCacheEntry(newer);
+        assert.deepEqual(await store.findCacheEntry(FLOW, entry.key, 'user:alice'), newer);
+        await rejectsWithCode(() => store.recordCacheEntry({ ...entry, taskId: '99' }), 'NOT_FOUND');
+        await store.deleteRun(FLOW, 'r2');
+        assert.deepEqual(await store.findCacheEntry(FLOW, entry.key, 'user:alice'), entry);
+      }));
+
     it('lists tasks in numeric task-id order, for a run or one step', () =>
       withStore(async ({ store }) => {
         await store.createRun(newRun('r1'));

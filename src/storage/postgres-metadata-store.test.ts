@@ -41,7 +41,7 @@ if (skip !== undefined || adminUrl === undefined) {
       try {
         const versions = await db.query<{ version: number }>('SELECT version FROM cairn_schema ORDER BY version', [], url);
         assert.deepEqual(versions.map((v) => v.version), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
-        assert.deepEqual(await tablesIn(schema), ['attempts', 'cairn_schema', 'run_tags', 'runs', 'tasks']);
+        assert.deepEqual(await tablesIn(schema), ['attempts', 'cairn_schema', 'run_tags', 'runs', 'task_cache', 'tasks']);
         await Promise.all(stores.map((s, i) => s.createRun(newRun(`r${i}`, { createdAt: i }))));
         assert.equal((await stores[0]!.listRuns({ flow: 'ContractFlow' })).length, 8);
       } finally {

@@ -13,7 +13,7 @@ import { errorText, explainWriteError, GroupCommit, sqlState, type StatementWrit
 import { migrate } from './postgres-schema.js';
 import { createTaskWrite, finishAttemptWrite, finishTaskWrite, startAttemptWrite } from './postgres-task-writes.js';
 import type {
-  AttemptRow, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
+  AttemptRow, CacheEntry, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
 } from './types.js';
 
 export interface PostgresMetadataStoreOptions {
@@ -40,6 +40,9 @@ interface AttemptDbRow {
   flow: string; run_id: string; step: string; task_id: string; attempt: number; started_at: number;
   finished_at: number | null; status: AttemptRow['status']; exception: TaskException | null;
   stdout_log: string | null; stderr_log: string | null; pid: number | null;
+}
+interface CacheDbRow {
+  flow: string; run_id: string; step: string; task_id: string; attempt: number; cache_key: string; namespace: string; created_at: number;
 }
 interface StepDbRow { step: string; created_at: number; finished_at: number | null; task_count: number }
 
@@ -95,6 +98,10 @@ const SQL = {
       CASE WHEN count(finished_at) = count(*) THEN max(finished_at) END AS finished_at
     FROM tasks WHERE flow = $1 AND run_id = $2
     GROUP BY step ORDER BY min(created_at), min(coalesce(seq, 9007199254740991)), step`,
+  insertCacheEntry: `INSERT INTO task_cache (flow, run_id, step, task_id, attempt, cache_key, namespace, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+  findCacheEntry: `SELECT flow, run_id, step, task_id, attempt, cache_key, namespace, created_at FROM task_cache
+    WHERE flow = $1 AND cache_key = $2 AND namespace = $3 ORDER BY created_at DESC, run_id DESC LIMIT 1`,
   listAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`,
 } as const;
 
@@ -274,6 +281,20 @@ export class PostgresMetadataStore implements MetadataStore {
   async listAttempts(task: TaskKey): Promise<AttemptRow[]> {
     const rows = await this.#read<AttemptDbRow>(`the attempts of task ${taskPathspec(task)}`, q('listAttempts', taskWhere(task)));
     return rows.map(toAttempt);
+  }
+
+  async recordCacheEntry(e: CacheEntry): Promise<void> {
+    await this.#writeStatements(`file task ${taskPathspec(e)} in the step cache`, () => ({
+      statements: [q('insertCacheEntry', [e.flow, e.runId, e.step, e.taskId, e.attempt, e.key, e.namespace, e.createdAt])],
+      check: () => undefined,
+      msgs: { missing: `Cannot file task ${taskPathspec(e)} in the step cache: it does not exist.` },
+    }));
+  }
+
+  async findCacheEntry(flow: string, key: string, namespace: string): Promise<CacheEntry | undefined> {
+    const rows = await this.#read<CacheDbRow>(`the step cache of ${flow}`, q('findCacheEntry', [flow, key, namespace]));
+    const r = rows[0];
+    return r && { flow: r.flow, runId: r.run_id, step: r.step, taskId: r.task_id, attempt: r.attempt, key: r.cache_key, namespace: r.namespace, createdAt: r.created_at };
   }
 
   /** Commits the writes still queued, then closes the connections. */

@@ -87,6 +87,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN heartbeat_at bigint;            -- epoch ms of the last heartbeat, server clock
   ALTER TABLE runs ADD COLUMN heartbeat_interval_ms integer;  -- how often the orchestrator beats
   `,
+  // 2 → 3: the step cache: successful tasks by cache key.
+  `
+  CREATE TABLE task_cache (
+    flow       text COLLATE "C" NOT NULL,
+    run_id     text COLLATE "C" NOT NULL,
+    step       text COLLATE "C" NOT NULL,
+    task_id    text COLLATE "C" NOT NULL,
+    attempt    integer NOT NULL,
+    cache_key  text COLLATE "C" NOT NULL,
+    namespace  text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (flow, run_id, step, task_id),
+    FOREIGN KEY (flow, run_id, step, task_id) REFERENCES tasks (flow, run_id, step, task_id) ON DELETE CASCADE
+  );
+  CREATE INDEX task_cache_by_key ON task_cache (flow, cache_key, namespace, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,7 +12,7 @@ import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskException, type TaskKey } from '../core/types.js';
 import { migrate } from './sqlite-schema.js';
 import type {
-  AttemptRow, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
+  AttemptRow, CacheEntry, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
 } from './types.js';
 
 // Loaded with require: importing a CommonJS package from ESM makes Node scan its source for names.
@@ -43,6 +43,9 @@ interface AttemptDbRow {
   flow: string; run_id: string; step: string; task_id: string; attempt: number; started_at: number;
   finished_at: number | null; status: AttemptRow['status']; exception: string | null;
   stdout_log: string | null; stderr_log: string | null; pid: number | null;
+}
+interface CacheDbRow {
+  flow: string; run_id: string; step: string; task_id: string; attempt: number; cache_key: string; namespace: string; created_at: number;
 }
 interface StepDbRow { step: string; created_at: number; finished_at: number | null; task_count: number }
 
@@ -76,6 +79,10 @@ const SQL = {
                 CASE WHEN count(finished_at) = count(*) THEN max(finished_at) END AS finished_at
               FROM tasks WHERE flow = ? AND run_id = ?
               GROUP BY step ORDER BY min(created_at), min(coalesce(seq, 9007199254740991)), step`,
+  insertCacheEntry: `INSERT OR IGNORE INTO task_cache (flow, run_id, step, task_id, attempt, cache_key, namespace, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  findCacheEntry: `SELECT * FROM task_cache WHERE flow = ? AND cache_key = ? AND namespace = ?
+                   ORDER BY created_at DESC, run_id DESC LIMIT 1`,
   listAttempts: 'SELECT * FROM attempts WHERE flow = ? AND run_id = ? AND step = ? AND task_id = ? ORDER BY attempt',
 } as const;
 
@@ -254,6 +261,17 @@ export class SqliteMetadataStore implements MetadataStore {
   async listAttempts(task: TaskKey): Promise<AttemptRow[]> {
     const rows = this.stmts.listAttempts.all(task.flow, task.runId, task.step, task.taskId) as AttemptDbRow[];
     return rows.map(toAttempt);
+  }
+
+  async recordCacheEntry(e: CacheEntry): Promise<void> {
+    await this.write(`file task ${taskPathspec(e)} in the step cache`, () =>
+      this.stmts.insertCacheEntry.run(e.flow, e.runId, e.step, e.taskId, e.attempt, e.key, e.namespace, e.createdAt),
+    { missing: `Cannot file task ${taskPathspec(e)} in the step cache: it does not exist.` });
+  }
+
+  async findCacheEntry(flow: string, key: string, namespace: string): Promise<CacheEntry | undefined> {
+    const r = this.stmts.findCacheEntry.get(flow, key, namespace) as CacheDbRow | undefined;
+    return r && { flow: r.flow, runId: r.run_id, step: r.step, taskId: r.task_id, attempt: r.attempt, key: r.cache_key, namespace: r.namespace, createdAt: r.created_at };
   }
 
   async close(): Promise<void> {

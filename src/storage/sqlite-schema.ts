@@ -80,6 +80,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;            -- epoch ms of the last heartbeat
   ALTER TABLE runs ADD COLUMN heartbeat_interval_ms INTEGER;   -- how often the orchestrator beats
   `,
+  // 2 → 3: the step cache: successful tasks by cache key.
+  `
+  CREATE TABLE task_cache (
+    flow       TEXT NOT NULL,
+    run_id     TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    task_id    TEXT NOT NULL,
+    attempt    INTEGER NOT NULL,
+    cache_key  TEXT NOT NULL,
+    namespace  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (flow, run_id, step, task_id),
+    FOREIGN KEY (flow, run_id, step, task_id) REFERENCES tasks (flow, run_id, step, task_id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  CREATE INDEX task_cache_by_key ON task_cache (flow, cache_key, namespace, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -251,6 +251,17 @@ export interface StepRow {
   taskCount: number;
 }
 
+/** A successful task that the step cache may reuse, filed under its cache key. */
+export interface CacheEntry extends TaskKey {
+  /** The attempt whose record counts. */
+  attempt: number;
+  /** The task's cache key (see `orchestrator/step-cache.ts`). */
+  key: string;
+  /** The namespace of its run (`user:alice`): a hit is looked for only in the same one. */
+  namespace: string;
+  createdAt: number;
+}
+
 export interface RunQuery {
   flow: string;
   /** Every tag listed must be on the run (user or system tag). */
@@ -293,5 +304,9 @@ export interface MetadataStore {
   listTasks(flow: string, runId: string, step?: string): Promise<TaskRow[]>;
   listSteps(flow: string, runId: string): Promise<StepRow[]>;
   listAttempts(task: TaskKey): Promise<AttemptRow[]>;
+  /** Files a successful task under its cache key (the task must exist; deleting its run removes the entry). */
+  recordCacheEntry(entry: CacheEntry): Promise<void>;
+  /** The newest task filed under this key in this flow and namespace, if any. */
+  findCacheEntry(flow: string, key: string, namespace: string): Promise<CacheEntry | undefined>;
   close(): Promise<void>;
 }

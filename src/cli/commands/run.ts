@@ -8,6 +8,8 @@ export const runOptions = {
   'max-workers': { kind: 'int', metavar: 'N', help: 'run at most N tasks at once (default 16)' },
   'max-num-splits': { kind: 'int', metavar: 'N', help: 'fail a foreach that yields more than N splits (default 100)' },
   'no-progress': { kind: 'flag', help: 'print the plain log of every event, also on a terminal' },
+  cache: { kind: 'flag', help: 'reuse an earlier task with the same code, inputs and parameters, for every step (docs/caching.md)' },
+  'no-cache': { kind: 'flag', help: 'run every task, also of steps with @cache' },
   with: {
     kind: 'string',
     repeat: true,
@@ -34,6 +36,7 @@ export function runOptionsFrom(args: ParsedArgs<typeof runOptions>, flow: FlowAr
     ...(o['no-progress'] ? { progress: false } : {}),
     ...(o.executor ? { executor: o.executor } : {}),
     ...(o.with ? { decorators: o.with } : {}),
+    ...(o['no-cache'] ? { cache: false } : o.cache ? { cache: true } : {}),
   };
 }
 

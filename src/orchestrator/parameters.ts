@@ -10,7 +10,7 @@ import { FlowSpec } from '../authoring/flow-spec.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { parameterDefinitionOf } from '../authoring/parameter.js';
 import { encodeArtifact, type EncodedArtifact } from '../storage/codec.js';
-import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
+import type { ArtifactInfo, ArtifactStore, MaintainedArtifactStore, MetadataStore } from '../storage/types.js';
 import type { LoadedFlow } from './load-flow.js';
 import type { PrepareInputs, RunInputs } from './run-inputs.js';
 import { envVarName, resolveParameters, type FlowParameter, type ResolveOptions, type ResolvedParameter } from './parameter-values.js';
@@ -217,6 +217,13 @@ export async function reuseParameters(
       `${flow} now has ${added.map((p) => `--${p.name}`).join(', ')}, which run ${originRunId} did not have. A resumed run reuses the ` +
         'parameters of the run it resumes; start a new run with `cairn run` instead.',
     );
+  }
+  // Refreshed (see `MaintainedArtifactStore`), so that a `gc` running now keeps the values reused.
+  const store = ctx.artifacts as Partial<MaintainedArtifactStore>;
+  const shas = [...new Set(Object.values(record.artifacts).map((a) => a.sha))];
+  const present = store.touchBlobs ? await store.touchBlobs(shas) : await ctx.artifacts.hasBlobs(shas);
+  if (present.size < shas.length) {
+    throw new CairnError('NOT_FOUND', `Some parameter values of run ${flow}/${originRunId} are no longer in the store (deleted by \`cairn gc\`?); start a new run with \`cairn run\` instead.`);
   }
   return { artifacts: { ...record.artifacts }, names, values: { ...row.params } };
 }

@@ -23,6 +23,8 @@ export {
 } from './cards/components.js';
 export type { TableOptions, ImageOptions, ProgressBarOptions, ValueBoxOptions } from './cards/components.js';
 export type { TableData } from './cards/component-data.js';
+export { project, schedule, trigger, triggerOnFinish } from './authoring/flow-decorators.js';
+export type { ProjectOptions, ScheduleOptions, TriggerOptions, TriggerOnFinishOptions } from './authoring/flow-decorators.js';
 export { current, type Current } from './authoring/current.js';
 export { Parameter, IncludeFile } from './authoring/parameter.js';
 export type { ParameterOptions, IncludeFileOptions, ParameterType, ParameterContext, DefaultFunction, JsonValue } from './authoring/parameter.js';

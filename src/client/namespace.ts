@@ -8,9 +8,12 @@ import { currentUser, defaultNamespaceFor } from '../core/identity.js';
 /** `undefined` until first used or set: the default is computed lazily. */
 let current: string | null | undefined;
 
-/** The namespace the client uses when none was set: `user:<CAIRN_USER or OS user>`. */
+/**
+ * The namespace the client uses when none was set: `CAIRN_NAMESPACE` when set (a deployment's tasks
+ * of a `@project` flow get `production:<project>.<branch>`), else `user:<CAIRN_USER or OS user>`.
+ */
 function computeDefault(): string {
-  return defaultNamespaceFor(currentUser());
+  return process.env['CAIRN_NAMESPACE']?.trim() || defaultNamespaceFor(currentUser());
 }
 
 /**

@@ -113,6 +113,18 @@ export class Run<F = unknown> {
     return this.#tags.systemTags;
   }
 
+  /**
+   * For a run of a `@project` flow: the project and the branch it ran on (`user.alice`,
+   * `test.new_model`, `prod`); undefined otherwise. Filter on them with
+   * `flow.runs({ tags: ['project_branch:prod'] })`.
+   */
+  get project(): { name: string; branch: string } | undefined {
+    const tag = (prefix: string) => this.#tags.systemTags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
+    const name = tag('project:');
+    const branch = tag('project_branch:');
+    return name !== undefined && branch !== undefined ? { name, branch } : undefined;
+  }
+
   /** The run's steps, newest first; steps whose name starts with `_` are hidden. */
   async steps(): Promise<Step<F>[]> {
     const rows = await storeCall(`the steps of ${this.pathspec}`, () => this.#ctx.metadata.listSteps(this.flowName, this.id));

@@ -14,6 +14,7 @@ import { prepareFlow, storeCodePackage, systemTags } from './run.js';
 import { silentReporter } from './reporter.js';
 import { recordParametersTask } from './task-spec.js';
 import { checkRunId } from './step-plan.js';
+import { projectOf } from './flow-decorators.js';
 
 export interface InitRunOptions {
   flowFile: string;
@@ -23,8 +24,10 @@ export interface InitRunOptions {
   given?: Readonly<Record<string, ReadonlyArray<GivenValue>>>;
   /** The command's own options, to suggest one for a mistyped option. */
   commandOptions?: readonly string[];
-  /** System tags added to the run's usual ones (`project:`, `project_branch:`). */
-  extraSystemTags?: string[];
+  /** For a `@project` flow: `--branch NAME` (the branch `test.NAME`); default `CAIRN_BRANCH`, else `user.<you>`. */
+  branch?: string;
+  /** For a `@project` flow: `--production` (the branch `prod`); default `CAIRN_PRODUCTION`. */
+  production?: boolean;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -41,13 +44,16 @@ export async function initRun(options: InitRunOptions): Promise<InitRunResult> {
   const env = options.env ?? process.env;
   const config = resolveStoreConfig({ ...(options.cwd ? { cwd: options.cwd } : {}), env });
   const user = currentUser(env);
-  const system = [...systemTags(user), 'runtime:scheduler', ...(options.extraSystemTags ?? [])];
-  const tags = validateTags(options.tags ?? [], '--tag').filter((t) => !system.includes(t));
+  const given = validateTags(options.tags ?? [], '--tag');
+  const loaded = await prepareFlow({ flowFile: options.flowFile, ...(options.cwd ? { cwd: options.cwd } : {}) }, config);
+  const flow = loaded.flowClass.name;
+  // A deployment's runs also carry `production:<project>.<branch>`: the namespace their tasks read in.
+  const project = projectOf(loaded.flowClass, user, { branch: options.branch, production: options.production }, env);
+  const system = [...systemTags(user), 'runtime:scheduler', ...(project ? [...project.systemTags, project.deploymentNamespace] : [])];
+  const tags = given.filter((t) => !system.includes(t));
   if (tags.length > MAX_USER_TAGS) {
     throw new CairnError('INVALID_ARGUMENT', `A run can have at most ${MAX_USER_TAGS} user tags; ${tags.length} were given.`);
   }
-  const loaded = await prepareFlow({ flowFile: options.flowFile, ...(options.cwd ? { cwd: options.cwd } : {}) }, config);
-  const flow = loaded.flowClass.name;
   const [artifacts, metadata] = await Promise.all([openArtifactStore(config), openMetadataStore(config, { create: true })]);
   try {
     if (await metadata.getRun(flow, runId)) {

@@ -27,6 +27,7 @@ import { StepCache } from './step-cache.js';
 import type { PrepareInputs } from './run-inputs.js';
 import { parameterInputs, parameterProblems } from './parameters.js';
 import { parseDecoratorSpecs, stepDecorators } from './decorator-specs.js';
+import { flowDecoratorProblems, projectOf } from './flow-decorators.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { VERSION } from '../version.js';
 
@@ -50,6 +51,10 @@ export interface RunOptions {
   decorators?: string[];
   /** `true`: the step cache for every step (`--cache`); `false`: for none (`--no-cache`); default: the steps with `@cache`. */
   cache?: boolean;
+  /** For a `@project` flow: `--branch NAME` (the branch `test.NAME`); default `CAIRN_BRANCH`, else `user.<you>`. */
+  branch?: string;
+  /** For a `@project` flow: `--production` (the branch `prod`); default `CAIRN_PRODUCTION`. */
+  production?: boolean;
 }
 
 export type RunResult = RunSummary;
@@ -68,7 +73,7 @@ function checkLimits(options: RunOptions): { maxWorkers: number; maxNumSplits: n
 /** Loads and validates the flow (lint and parameter-definition errors reject with code LINT before anything is stored). */
 export async function prepareFlow(options: RunOptions, config: StoreConfig): Promise<LoadedFlow> {
   const loaded = await loadFlow(options.flowFile, { ...loaderDirs(options.flowFile, config.root), ...(options.flowClass ? { flowClass: options.flowClass } : {}) });
-  const issues = [...loaded.issues.map(formatLintIssue), ...parameterProblems(loaded.flowClass)];
+  const issues = [...loaded.issues.map(formatLintIssue), ...parameterProblems(loaded.flowClass), ...flowDecoratorProblems(loaded.flowClass)];
   if (issues.length) {
     throw new CairnError('LINT', `Validity checker found an issue in ${loaded.flowClass.name}:\n${issues.join('\n')}`);
   }
@@ -96,13 +101,13 @@ export function systemTags(user: string): string[] {
 
 async function createRun(
   metadata: MetadataStore,
-  run: { flow: string; user: string; tags: string[]; params: Record<string, unknown>; codeSha: string; originRunId?: string; heartbeatIntervalMs: number },
+  run: { flow: string; user: string; tags: string[]; systemTags: string[]; params: Record<string, unknown>; codeSha: string; originRunId?: string; heartbeatIntervalMs: number },
 ): Promise<string> {
   for (let tries = 0; ; tries++) {
     const runId = String(BigInt(newRunId()) + BigInt(tries));
     try {
       await metadata.createRun({
-        flow: run.flow, runId, user: run.user, createdAt: Date.now(), userTags: run.tags, systemTags: systemTags(run.user),
+        flow: run.flow, runId, user: run.user, createdAt: Date.now(), userTags: run.tags, systemTags: run.systemTags,
         params: run.params, codePackage: run.codeSha, originRunId: run.originRunId ?? null, heartbeatIntervalMs: run.heartbeatIntervalMs,
       });
       return runId;
@@ -152,6 +157,8 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
   let pool: Executor | undefined;
   try {
     const loaded = await prepareFlow(options, config);
+    const project = projectOf(loaded.flowClass, user, { branch: options.branch, production: options.production }, options.env ?? process.env);
+    const system = [...systemTags(user), ...(project?.systemTags ?? [])];
     const decorators = stepDecorators(loaded.graph, new Map([...stepsOf(loaded.flowClass)].map(([name, d]) => [name, d.decorators])), withSpecs);
     reporter.validated(loaded.flowClass.name, user, topologicalOrder(loaded.graph));
     pool = await starting;
@@ -161,7 +168,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
       const inputs = await prepareInputs({ loaded, artifacts, metadata, reporter });
       const codeSha = await storeCodePackage(loaded, artifacts, config);
       const runId = await createRun(metadata, {
-        flow: loaded.flowClass.name, user, tags, params: inputs.parameters.values, codeSha, heartbeatIntervalMs: beatEvery,
+        flow: loaded.flowClass.name, user, tags: tags.filter((t) => !system.includes(t)), systemTags: system, params: inputs.parameters.values, codeSha, heartbeatIntervalMs: beatEvery,
         ...(inputs.clones ? { originRunId: inputs.clones.originRunId } : {}),
       });
       const flow = loaded.flowClass.name;

@@ -87,6 +87,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     }
     const plan = await planStep({ graph: loaded.graph, runId, step: o.step, inputs, ...(o.splitIndex !== undefined ? { splitIndex: o.splitIndex } : {}), metadata, artifacts });
     const key: TaskKey = { flow, runId, step: o.step, taskId };
+    // A deployment of a @project flow reads other runs in its own namespace (production:<project>.<branch>).
+    const namespace = row.systemTags.find((t) => t.startsWith('production:'));
     await checkNotRecorded(metadata, key, attempt, plan);
     const cards = taskCardsByStep(loaded.graph, new Map([[o.step, settings.cards]])).get(o.step);
     const spec = (n: number, fallback?: TaskSpec['fallback']) =>
@@ -94,10 +96,10 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
         key, attempt: n, node: plan.node, settings, codeSha: loaded.codeSha, sourceFile: loaded.file,
         codeDir: loaderDirs(loaded.file, config.root).codeDir, store: config, parents: plan.parents.map((p) => p.key),
         foreachStack: plan.foreachStack, maxNumSplits, user: currentUser(env), tags: row.userTags,
-        parameterNames: Object.keys(row.params), originRunId: row.originRunId, ...(fallback ? { fallback } : {}),
+        parameterNames: Object.keys(row.params), originRunId: row.originRunId, ...(namespace ? { namespace } : {}), ...(fallback ? { fallback } : {}),
         ...(cards ? { cards } : {}),
       });
-    const task = new OneTask({ metadata, artifacts, reporter, key, plan, settings, env });
+    const task = new OneTask({ metadata, artifacts, reporter, key, plan, settings, env: namespace ? { ...env, CAIRN_NAMESPACE: namespace } : env });
     let r = await task.attempt(spec(attempt), attempt === 0 ? 'first' : 'retry');
     const final = attempt >= retries;
     if (!r.outcome.ok && final && settings.catchError) {

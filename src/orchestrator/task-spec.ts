@@ -39,6 +39,8 @@ export interface SpecInput {
   tags: string[];
   parameterNames: string[];
   originRunId: string | null;
+  /** The namespace the task's client reads in (default `user:<user>`). */
+  namespace?: string;
   fallback?: TaskSpec['fallback'];
   /** The step's cards (see `taskCards`), when it has any. */
   cards?: TaskCards;
@@ -58,7 +60,7 @@ export function taskSpec(i: SpecInput): TaskSpec {
     expected: expectedOf(i.node),
     maxNumSplits: i.maxNumSplits,
     user: i.user,
-    namespace: `user:${i.user}`,
+    namespace: i.namespace ?? `user:${i.user}`,
     tags: i.tags,
     parameterNames: i.parameterNames,
     originRunId: i.originRunId,

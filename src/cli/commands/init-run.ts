@@ -4,6 +4,8 @@ import { usageError } from '../args.js';
 const options = {
   'run-id': { kind: 'string', metavar: 'R', help: 'the id of the new run (the scheduler chooses it; it must be new)' },
   tag: { kind: 'string', repeat: true, metavar: 'TAG', help: 'add a user tag to the run' },
+  branch: { kind: 'string', metavar: 'NAME', help: 'for a @project flow: the branch test.NAME (default: CAIRN_BRANCH, else user.<you>)' },
+  production: { kind: 'flag', help: 'for a @project flow: the production branch, prod (prod.NAME with --branch)' },
 } as const;
 
 export default defineCommand({
@@ -20,6 +22,8 @@ export default defineCommand({
       flowFile: flow.file,
       runId,
       ...(args.options.tag ? { tags: args.options.tag } : {}),
+      ...(args.options.branch !== undefined ? { branch: args.options.branch } : {}),
+      ...(args.options.production ? { production: true } : {}),
       given: args.extra,
       commandOptions: Object.keys(options),
     });

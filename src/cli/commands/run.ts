@@ -16,6 +16,8 @@ export const runOptions = {
     metavar: 'SPEC',
     help: "add a step decorator to every step that lacks it: retry, 'timeout:seconds=60' (name:key=value,...)",
   },
+  branch: { kind: 'string', metavar: 'NAME', help: 'for a @project flow: run on the branch test.NAME (default: CAIRN_BRANCH, else user.<you>)' },
+  production: { kind: 'flag', help: 'for a @project flow: run on the production branch, prod (prod.NAME with --branch)' },
   executor: {
     kind: 'string',
     metavar: 'local|queue',
@@ -36,6 +38,8 @@ export function runOptionsFrom(args: ParsedArgs<typeof runOptions>, flow: FlowAr
     ...(o['no-progress'] ? { progress: false } : {}),
     ...(o.executor ? { executor: o.executor } : {}),
     ...(o.with ? { decorators: o.with } : {}),
+    ...(o.branch !== undefined ? { branch: o.branch } : {}),
+    ...(o.production ? { production: true } : {}),
     ...(o['no-cache'] ? { cache: false } : o.cache ? { cache: true } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cronProblem, isTimeZone } from './cron.js';
+import { cronProblem, isTimeZone, normalizeCron } from './cron.js';
 
 test('Should accept the cron expressions Argo accepts', () => {
   for (const e of ['* * * * *', '0 6 * * MON-FRI', '*/15 0-23/2 1,15 JAN-JUN 0', '5 4 * * sun', '0 0 1 * 7', '@daily', ' 0  6 * * * ']) {
@@ -24,4 +24,9 @@ test('Should know IANA time zones', () => {
   assert.equal(isTimeZone('Europe/Paris'), true);
   assert.equal(isTimeZone('UTC'), true);
   assert.equal(isTimeZone('Mars/Olympus'), false);
+});
+
+test('Should write month and day names as numbers, as Argo wants them', () => {
+  assert.equal(normalizeCron(' 0  6 * jan-Mar MON-FRI'), '0 6 * 1-3 1-5');
+  assert.equal(normalizeCron('@daily'), '@daily');
 });

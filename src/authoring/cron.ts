@@ -73,3 +73,20 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/**
+ * A valid cron expression as Argo's schema wants it: single spaces, and month and day names as
+ * numbers (`0 6 * * MON-FRI` → `0 6 * * 1-5`). Call `cronProblem` first.
+ */
+export function normalizeCron(expr: string): string {
+  const text = expr.trim();
+  if (text.startsWith('@')) return text;
+  return text
+    .split(/\s+/)
+    .map((field, i) => {
+      const names = FIELDS[i]!.names;
+      if (!names) return field;
+      return field.replace(/[A-Za-z]+/g, (name) => String(value(name, FIELDS[i]!)));
+    })
+    .join(' ');
+}

@@ -11,7 +11,7 @@ test('Should record checked options of the flow decorators on the class', () => 
   class A extends FlowSpec {}
   assert.deepEqual(flowDecorationsOf(A), {
     project: { name: 'fraud' },
-    schedule: { cron: '0 6 * * MON-FRI', timezone: 'Europe/Paris' },
+    schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Paris' },
     trigger: { event: 'data_ready', parameters: { alpha: 'a' } },
     triggerOnFinish: { flows: ['UpFlow'] },
   });

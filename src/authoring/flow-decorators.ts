@@ -13,7 +13,7 @@
  * ```
  */
 import { CairnError } from '../errors.js';
-import { cronProblem, isTimeZone } from './cron.js';
+import { cronProblem, isTimeZone, normalizeCron } from './cron.js';
 
 (Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
 
@@ -92,7 +92,7 @@ const DEFINITIONS: Record<string, (o: unknown, bad: (what: string) => never) => 
       if (typeof o['cron'] !== 'string') return bad(`cron must be a string like '0 6 * * *'; got ${JSON.stringify(o['cron'])}.`);
       const problem = cronProblem(o['cron']);
       if (problem) bad(`cron '${o['cron']}' is not a valid cron expression: ${problem}.`);
-      cron = o['cron'].trim().replace(/\s+/g, ' ');
+      cron = normalizeCron(o['cron']);
     } else {
       if (o[kind] !== true) bad(`${kind} must be true; got ${JSON.stringify(o[kind])}.`);
       cron = SCHEDULES[kind];

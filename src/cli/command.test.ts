@@ -48,7 +48,7 @@ test('OptionValues maps a table of options to optional values', () => {
 });
 
 test('the registry loads every command under its own name, each declared with defineCommand', async () => {
-  assert.deepEqual(commandNames, ['run', 'resume', 'show', 'check', 'logs', 'dump', 'tag', 'diff', 'card', 'delete', 'gc', 'ui', 'worker', 'init-run', 'step']);
+  assert.deepEqual(commandNames, ['run', 'resume', 'show', 'check', 'logs', 'dump', 'tag', 'diff', 'card', 'delete', 'gc', 'ui', 'worker', 'init-run', 'step', 'argo-workflows']);
   for (const [name] of commands) {
     const command = await loadCommand(name);
     assert.equal(command?.name, name);

@@ -23,6 +23,7 @@ export const commands: ReadonlyArray<readonly [name: string, load: Load]> = [
   ['worker', () => import('./commands/worker.js')],
   ['init-run', () => import('./commands/init-run.js')],
   ['step', () => import('./commands/step.js')],
+  ['argo-workflows', () => import('./commands/argo-workflows.js')],
 ];
 
 /** The names of the commands, in order. */

@@ -22,7 +22,7 @@ after(() => {
 });
 
 const flowSource = (extra = '') => `
-import { FlowSpec, Parameter, project, schedule, step, trigger } from 'cairnflow';
+import { FlowSpec, Parameter, current, project, schedule, step, trigger } from 'cairnflow';
 
 /** Scores things. */
 @project({ name: 'fraud' })
@@ -32,8 +32,10 @@ ${extra}
 export class ScoreFlow extends FlowSpec {
   alpha = Parameter('alpha', { default: 1 });
   declare score: number;
+  declare where: unknown[];
   @step start() {
     this.score = this.alpha * 2;
+    this.where = [current.projectName, current.branchName, current.projectFlowName, current.isUserBranch, current.isProduction];
     this.next(this.end);
   }
   @step end() {}
@@ -54,7 +56,10 @@ test('runs of a @project flow carry the project and branch, readable and filtera
   assert.deepEqual(user.project, { name: 'fraud', branch: 'user.tester' });
   assert.ok(user.systemTags.includes('project:fraud') && user.systemTags.includes('project_branch:user.tester'));
   assert.deepEqual((await Run.get(`ScoreFlow/${runId('test.txt')}`)).project, { name: 'fraud', branch: 'test.new_model' });
-  assert.deepEqual((await Run.get(`ScoreFlow/${runId('prod.txt')}`)).project, { name: 'fraud', branch: 'prod' });
+  const prodRun = await Run.get(`ScoreFlow/${runId('prod.txt')}`);
+  assert.deepEqual(prodRun.project, { name: 'fraud', branch: 'prod' });
+  assert.deepEqual(await (await user.step('start')).task().then((t) => t.data.where), ['fraud', 'user.tester', 'fraud.user.tester.ScoreFlow', true, false]);
+  assert.deepEqual(await (await prodRun.step('start')).task().then((t) => t.data.where), ['fraud', 'prod', 'fraud.prod.ScoreFlow', false, true]);
   const prod: string[] = [];
   for await (const r of (await Flow.get('ScoreFlow')).runs({ tags: ['project_branch:prod'] })) prod.push(r.id);
   assert.deepEqual(prod, [runId('prod.txt')]);
@@ -107,8 +112,10 @@ import { Flow, FlowSpec, current, project, step } from 'cairnflow';
 export class ReaderFlow extends FlowSpec {
   declare seen: string | null;
   declare ns: string;
+  declare branch: string | undefined;
   @step async start() {
     this.ns = current.namespace;
+    this.branch = current.branchName;
     this.seen = (await (await Flow.get('ScoreFlow')).latestRun())?.id ?? null;
     this.next(this.end);
   }
@@ -131,5 +138,6 @@ export class ReaderFlow extends FlowSpec {
   assert.ok(reader.systemTags.includes('production:fraud.prod'));
   const start = await (await reader.step('start')).task();
   assert.equal(await start.data.ns, 'production:fraud.prod');
+  assert.equal(await start.data.branch, 'prod');
   assert.equal(await start.data.seen, 'argo-score-1');
 });

@@ -18,6 +18,14 @@ export interface CurrentState {
   /** The run's user tags. */
   tags: string[];
   parameterNames: string[];
+  /** For a `@project` flow: the project's name (else undefined). */
+  projectName?: string | undefined;
+  /** For a `@project` flow: the branch the run is on, `user.<name>`, `test.<name>` or `prod`. */
+  branchName?: string | undefined;
+  /** For a `@project` flow: `<project>.<branch>.<Flow>`. */
+  projectFlowName?: string | undefined;
+  isUserBranch?: boolean | undefined;
+  isProduction?: boolean | undefined;
 }
 
 let state: CurrentState | undefined;
@@ -54,5 +62,10 @@ export const current: Current = Object.freeze(
     tags: { get: field('tags'), enumerable: true },
     parameterNames: { get: field('parameterNames'), enumerable: true },
     card: { get: currentCard, enumerable: false },
+    projectName: { get: field('projectName'), enumerable: true },
+    branchName: { get: field('branchName'), enumerable: true },
+    projectFlowName: { get: field('projectFlowName'), enumerable: true },
+    isUserBranch: { get: field('isUserBranch'), enumerable: true },
+    isProduction: { get: field('isProduction'), enumerable: true },
   }),
 );

@@ -45,6 +45,8 @@ export interface ExecutionSetup {
   runId: string;
   user: string;
   tags: string[];
+  /** For a `@project` flow: the project and the branch the run is on. */
+  project?: { name: string; branch: string };
   maxNumSplits: number;
   maxWorkers: number;
   /** The `_parameters` task's artifacts (parameters and constants) and the parameter names. */
@@ -241,6 +243,7 @@ export class RunExecution {
       tags: s.tags,
       parameterNames: s.parameters.names,
       originRunId: s.clones?.originRunId ?? null,
+      ...(s.project ? { project: s.project } : {}),
       ...(fallback ? { fallback } : {}),
       ...(this.cards.has(task.key.step) ? { cards: this.cards.get(task.key.step)! } : {}),
     });

@@ -186,6 +186,7 @@ export async function executeRun(options: RunOptions, prepare?: PrepareInputs): 
           maxNumSplits: limits.maxNumSplits, maxWorkers: limits.maxWorkers, parameters: inputs.parameters, decorators,
           ...(inputs.clones ? { clones: inputs.clones } : {}),
           cache,
+          ...(project ? { project: { name: project.project, branch: project.branch } } : {}),
         });
         const summary = await execution.execute(codeSha);
         reporter.runFinished(summary, userFrames(summary.failure?.exception.stack));

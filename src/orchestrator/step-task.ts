@@ -89,6 +89,9 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     const key: TaskKey = { flow, runId, step: o.step, taskId };
     // A deployment of a @project flow reads other runs in its own namespace (production:<project>.<branch>).
     const namespace = row.systemTags.find((t) => t.startsWith('production:'));
+    const tag = (prefix: string) => row.systemTags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
+    const [projectName, branch] = [tag('project:'), tag('project_branch:')];
+    const project = projectName !== undefined && branch !== undefined ? { name: projectName, branch } : undefined;
     await checkNotRecorded(metadata, key, attempt, plan);
     const cards = taskCardsByStep(loaded.graph, new Map([[o.step, settings.cards]])).get(o.step);
     const spec = (n: number, fallback?: TaskSpec['fallback']) =>
@@ -96,7 +99,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
         key, attempt: n, node: plan.node, settings, codeSha: loaded.codeSha, sourceFile: loaded.file,
         codeDir: loaderDirs(loaded.file, config.root).codeDir, store: config, parents: plan.parents.map((p) => p.key),
         foreachStack: plan.foreachStack, maxNumSplits, user: currentUser(env), tags: row.userTags,
-        parameterNames: Object.keys(row.params), originRunId: row.originRunId, ...(namespace ? { namespace } : {}), ...(fallback ? { fallback } : {}),
+        parameterNames: Object.keys(row.params), originRunId: row.originRunId, ...(namespace ? { namespace } : {}), ...(project ? { project } : {}), ...(fallback ? { fallback } : {}),
         ...(cards ? { cards } : {}),
       });
     const task = new OneTask({ metadata, artifacts, reporter, key, plan, settings, env: namespace ? { ...env, CAIRN_NAMESPACE: namespace } : env });

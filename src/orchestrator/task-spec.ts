@@ -41,6 +41,7 @@ export interface SpecInput {
   originRunId: string | null;
   /** The namespace the task's client reads in (default `user:<user>`). */
   namespace?: string;
+  project?: { name: string; branch: string };
   fallback?: TaskSpec['fallback'];
   /** The step's cards (see `taskCards`), when it has any. */
   cards?: TaskCards;
@@ -66,6 +67,7 @@ export function taskSpec(i: SpecInput): TaskSpec {
     originRunId: i.originRunId,
     environment: i.settings.environment,
     ...(i.settings.catchError?.var !== undefined ? { catchVar: i.settings.catchError.var } : {}),
+    ...(i.project ? { project: i.project } : {}),
     ...(i.fallback ? { fallback: i.fallback } : {}),
     ...(i.cards ? { cards: i.cards } : {}),
   };

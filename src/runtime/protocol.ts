@@ -64,6 +64,8 @@ export interface TaskSpec {
   parameterNames: string[];
   /** For a resumed run: the run it resumed. */
   originRunId: string | null;
+  /** For a `@project` flow: the project and the branch the run is on. */
+  project?: { name: string; branch: string };
   /** `@environment` variables, set for the duration of the task. */
   environment: Record<string, string>;
   /** The step's `@catchError` artifact, set to null before the step runs (it holds the failure if one is caught). */

@@ -262,6 +262,15 @@ async function withTaskContext<T>(spec: TaskSpec, cards: CardSession, fn: () => 
     namespace: spec.namespace,
     username: spec.user,
     tags: spec.tags,
+    ...(spec.project
+      ? {
+          projectName: spec.project.name,
+          branchName: spec.project.branch,
+          projectFlowName: `${spec.project.name}.${spec.project.branch}.${spec.flow}`,
+          isUserBranch: spec.project.branch.startsWith('user.'),
+          isProduction: spec.project.branch === 'prod' || spec.project.branch.startsWith('prod.'),
+        }
+      : {}),
     parameterNames: spec.parameterNames,
   });
   setCurrentCard(cards);

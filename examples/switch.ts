@@ -1,15 +1,17 @@
-// A switch runs one of its cases, chosen by an artifact; the branches meet again at end.
+// A switch runs one of its cases, chosen by an artifact; the branches meet again at end (which is
+// also a case of its own).
 //   npx cairn run examples/switch.ts --size big
 import { FlowSpec, Parameter, step } from 'cairnflow';
 
 export class SwitchFlow extends FlowSpec {
-  size = Parameter('size', { default: 'small', help: 'big or small' });
+  size = Parameter('size', { default: 'small', help: 'big, small or none' });
   declare kind: string;
   declare result: string;
 
   @step start() {
-    this.kind = this.size === 'big' ? 'big' : 'small';
-    this.next({ big: this.heavy, small: this.light }, { condition: 'kind' });
+    this.kind = ['big', 'none'].includes(this.size) ? this.size : 'small';
+    this.result = 'nothing';
+    this.next({ big: this.heavy, small: this.light, none: this.end }, { condition: 'kind' });
   }
 
   @step heavy() {

@@ -9,6 +9,7 @@ import { currentUser } from '../core/identity.js';
 import type { ProjectBranch } from '../core/project.js';
 import { settingsOf, STEP_DECORATORS, type StepSettings } from '../authoring/decorators.js';
 import { flowDecorationsOf } from '../authoring/flow-decorators.js';
+import type { FlowSpec } from '../authoring/flow-spec.js';
 import { stepsOf } from '../authoring/metadata.js';
 import { resolveStoreConfig } from '../storage/config.js';
 import { prepareFlow } from '../orchestrator/run.js';
@@ -20,6 +21,8 @@ import { deploymentName } from './argo-names.js';
 
 export interface ArgoCreateOptions {
   flowFile: string;
+  /** The flow class, when the flow file itself is the program (`npx tsx flow.ts argo-workflows create`). */
+  flowClass?: typeof FlowSpec;
   /** The image the containers run (default `CAIRN_ARGO_IMAGE`, else `cairn-flows:latest`). */
   image?: string;
   /** The Kubernetes namespace of the objects (default: none, kubectl's). */
@@ -93,7 +96,7 @@ export async function argoCreate(o: ArgoCreateOptions): Promise<ArgoDeployment> 
     if (v !== undefined && !DNS_NAME.test(v)) throw bad(`${opt} ${JSON.stringify(v)} is not a Kubernetes object name: lowercase letters, digits, '-' and '.'.`);
   }
   const config = resolveStoreConfig({ cwd, env });
-  const loaded = await prepareFlow({ flowFile: o.flowFile, cwd }, config);
+  const loaded = await prepareFlow({ flowFile: o.flowFile, cwd, ...(o.flowClass ? { flowClass: o.flowClass } : {}) }, config);
   const flowClass = loaded.flowClass;
   const flow = flowClass.name;
   const flowFile = relative(cwd, loaded.file);

@@ -115,6 +115,12 @@ async function resolveParent(q: PlanQuery, entry: InputEntry): Promise<Parent> {
     const which = entry.alternatives.map((a) => `${a.step}/${a.taskId}`).join(' or ');
     throw bad(`Input ${which} of step ${q.step} is not a task of run ${where} that succeeded; run the step's parents first, and check --run-id and --input-paths.`);
   }
+  // Of alternatives that all succeeded (a switch that chose another case, and that case's branch,
+  // meet here), the input is the one that went on to this step.
+  if (found.length > 1 && entry.alternatives.length > 1) {
+    const went = found.filter((p) => (p.record.next ?? []).includes(q.step));
+    if (went.length > 0) found.splice(0, found.length, ...went);
+  }
   if (found.length > 1) {
     throw bad(`--input-paths entry ${entry.text} of step ${q.step} names ${found.length} tasks that succeeded; it must name exactly one (the one that ran).`);
   }

@@ -28,6 +28,7 @@ export default defineCommand({
         const [{ argoCreate }, { objectsText, writeObjects }] = await Promise.all([import('../../deploy/argo-create.js'), import('../../deploy/argo-output.js')]);
         const d = await argoCreate({
           flowFile: flow.file,
+          ...(flow.flowClass ? { flowClass: flow.flowClass } : {}),
           ...(o.image !== undefined ? { image: o.image } : {}),
           ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
           ...(o.branch !== undefined ? { branch: o.branch } : {}),

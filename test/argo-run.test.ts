@@ -106,6 +106,42 @@ if (skip !== undefined || !s3 || !adminUrl) {
       assert.equal(await deployed.data['report' as never], 'linear(1000 rows) on age, income');
     });
 
+    test('retries come from retryStrategy with the attempt as {{retries}}, and @catchError works in its pod', async () => {
+      project.write('flaky.ts', `
+import { FlowSpec, catchError, current, retry, step } from 'cairnflow';
+export class FlakyFlow extends FlowSpec {
+  declare attempt: number;
+  declare caught: { type: string; message: string } | null;
+  @retry({ times: 2 })
+  @step start() {
+    if (current.retryCount < 1) throw new Error('flaky');
+    this.attempt = current.retryCount;
+    this.next(this.risky);
+  }
+  @catchError({ var: 'caught', printException: false })
+  @step risky() {
+    if (this.attempt > 0) throw new TypeError('always');
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`);
+      const created = await project.cli(['argo-workflows', 'create', 'flaky.ts', '--only-json', '--config-map', 'cairn-config', '--secret', 'cairn-creds'], { ...store, CAIRN_USER: 'deployer' });
+      assert.equal(created.code, 0, created.stderr);
+      const wt = (JSON.parse(created.stdout) as { items: Array<Record<string, unknown>> }).items[0]!;
+      const baseEnv = { PATH: process.env['PATH'] ?? '', HOME: project.dir };
+      const wf = await emulateWorkflow(wt, { cwd: project.dir, workflowName: 'flakyflow-r3try', objects, baseEnv });
+      assert.equal(wf.phase, 'Succeeded', wf.pods.map((p) => `${p.task} → ${p.code}\n${p.stderr}`).join('\n'));
+      assert.deepEqual(wf.pods.filter((p) => p.task === 'start').map((p) => p.code), [1, 0]);
+      const run = await Run.get('FlakyFlow/argo-flakyflow-r3try');
+      assert.equal(run.successful, true);
+      const start = await (await run.step('start')).task();
+      assert.equal(start.retryCount, 1);
+      assert.equal(await start.data['attempt' as never], 1);
+      const risky = await (await run.step('risky')).task();
+      assert.equal((await risky.data['caught' as never] as { type: string }).type, 'TypeError');
+    });
+
     test('the switch runs only the chosen branch, from a workflow parameter', async () => {
       const { wf, deployed } = await deployAndRun('switch.ts', 'SwitchFlow', { size: 'big' });
       assert.equal(wf.nodes['light'], 'Skipped');

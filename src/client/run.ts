@@ -1,5 +1,7 @@
 /** `Run`: one run of a flow, its steps, its end task's data, and its mutable user tags. */
 import { NotFoundError } from '../errors.js';
+import { PARAMETERS_STEP, PARAMETERS_TASK_ID } from '../core/types.js';
+import { parseRunGraph, type RunGraph } from '../core/run-graph.js';
 import { isLost } from '../core/liveness.js';
 import type { RunRow, RunStatus, TaskRow } from '../storage/types.js';
 import { clientContext, contextFor, storeCall, type ClientContext } from './context.js';
@@ -59,6 +61,7 @@ export class Run<F = unknown> {
   #row: RunRow;
   #tags: TagSet;
   #end: Promise<Task<F> | undefined> | undefined;
+  #graph: Promise<RunGraph | undefined> | undefined;
 
   /**
    * The run `flow/runId` in the stores `config` names, whatever the current namespace and store (the
@@ -156,6 +159,24 @@ export class Run<F = unknown> {
       );
     }
     return this.#end;
+  }
+
+  /**
+   * The graph the run ran (its steps, their types and successors), as recorded when it started; undefined
+   * for a run recorded by a version of cairn that did not store it.
+   */
+  async graph(): Promise<RunGraph | undefined> {
+    if (this.#graph === undefined) {
+      const key = { flow: this.flowName, runId: this.id, step: PARAMETERS_STEP, taskId: PARAMETERS_TASK_ID };
+      this.#graph = (async () => {
+        const record = await storeCall(`the parameters of ${this.pathspec}`, () => this.#ctx.artifacts.getTaskRecord(key, 0));
+        if (!record?.graph) return undefined;
+        const sha = record.graph;
+        return parseRunGraph(await storeCall(`the graph of ${this.pathspec}`, () => this.#ctx.artifacts.getBlob(sha)));
+      })();
+      this.#graph.catch(() => (this.#graph = undefined));
+    }
+    return this.#graph;
   }
 
   /** Adds user tags. Tags equal to a system tag are dropped; resolves to this run, updated. */

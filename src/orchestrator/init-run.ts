@@ -74,7 +74,7 @@ export async function initRun(options: InitRunOptions): Promise<InitRunResult> {
       params: inputs.parameters.values, codePackage: codeSha, originRunId: null, heartbeatIntervalMs: null,
     });
     try {
-      await recordParametersTask(artifacts, metadata, { flow, runId, start: loaded.graph.start, parameters: inputs.parameters.artifacts });
+      await recordParametersTask(artifacts, metadata, { flow, runId, graph: loaded.graph, parameters: inputs.parameters.artifacts });
     } catch (e) {
       await metadata.finishRun(flow, runId, 'failed', Date.now()).catch(() => {});
       throw e;

@@ -146,7 +146,7 @@ export class RunExecution {
   /** The `_parameters` pseudo-task holds the run's parameters; `start` reads it as its input. */
   private recordParameters(): Promise<TaskAttemptKey> {
     const { artifacts, metadata, runId } = this.s;
-    return recordParametersTask(artifacts, metadata, { flow: this.flow, runId, start: this.s.loaded.graph.start, parameters: this.s.parameters.artifacts });
+    return recordParametersTask(artifacts, metadata, { flow: this.flow, runId, graph: this.s.loaded.graph, parameters: this.s.parameters.artifacts });
   }
 
   private record(task: LiveTask, fn: () => Promise<unknown>): void {

@@ -4,7 +4,8 @@
  */
 import { PARAMETERS_STEP, PARAMETERS_TASK_ID, type ForeachFrame, type TaskAttemptKey, type TaskKey } from '../core/types.js';
 import type { StepSettings } from '../authoring/decorators.js';
-import type { StepNode } from '../graph/types.js';
+import type { FlowGraph, StepNode } from '../graph/types.js';
+import type { RunGraph } from '../core/run-graph.js';
 import type { TaskStoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MetadataStore } from '../storage/types.js';
 import type { ExpectedTransition, TaskCards, TaskSpec } from '../runtime/protocol.js';
@@ -74,13 +75,37 @@ export function taskSpec(i: SpecInput): TaskSpec {
 }
 
 /** Records the `_parameters` pseudo-task: the run's parameters and constants, which `start` reads as its input. */
+/** The run's graph as it is stored with the run (`core/run-graph.ts`). */
+export function runGraphOf(graph: FlowGraph): RunGraph {
+  return {
+    version: 1,
+    flow: graph.flowName,
+    start: graph.start,
+    end: graph.end,
+    steps: [...graph.steps.values()].map((n) => ({
+      name: n.name,
+      type: n.type,
+      out: [...n.out],
+      ...(n.foreach !== undefined ? { foreach: n.foreach } : {}),
+      ...(n.switch ? { condition: n.switch.condition, cases: { ...n.switch.cases } } : {}),
+      ...(n.matchingSplit !== undefined ? { matchingSplit: n.matchingSplit } : {}),
+      ...(n.doc ? { doc: n.doc } : {}),
+    })),
+  };
+}
+
+/**
+ * Records the run's `_parameters` pseudo-task: its record holds the parameters and constants, and
+ * names the blob of the run's graph (what readers draw the run with).
+ */
 export async function recordParametersTask(
   artifacts: ArtifactStore,
   metadata: MetadataStore,
-  run: { flow: string; runId: string; start: string; parameters: Record<string, ArtifactInfo> },
+  run: { flow: string; runId: string; graph: FlowGraph; parameters: Record<string, ArtifactInfo> },
 ): Promise<TaskAttemptKey> {
   const key = parametersKey(run.flow, run.runId);
-  await artifacts.putTaskRecord(key, 0, { version: 1, artifacts: run.parameters, next: [run.start] });
+  const graph = await artifacts.putBlob(new TextEncoder().encode(JSON.stringify(runGraphOf(run.graph))));
+  await artifacts.putTaskRecord(key, 0, { version: 1, artifacts: run.parameters, next: [run.graph.start], graph });
   const now = Date.now();
   await metadata.createTask({ ...key, createdAt: now, foreachStack: [], parents: [] });
   await metadata.startAttempt(key, 0, now, process.pid);

@@ -42,6 +42,8 @@ export interface TaskRecord {
   /** Where the run went after this task: the steps it chose, and the split it produced, if any. */
   next?: string[];
   foreach?: { var: string; numSplits: number; listSha: string; listEncoding?: string };
+  /** Only in a run's `_parameters` record: the blob (JSON, `core/run-graph.ts`) of the graph the run ran. */
+  graph?: string;
 }
 
 export type LogStream = 'stdout' | 'stderr';

@@ -61,11 +61,88 @@ export class ReportFlow extends FlowSpec {
 }
 `;
 
+// The run page and the runs page: a foreach, a static branch, a switch; run three times.
+const showcaseDemo = `import { FlowSpec, Parameter, step, type Inputs } from 'cairnflow';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Scores regions of a catalogue, trains on what the branches found, then decides whether to ship. */
+export class ShowcaseFlow extends FlowSpec {
+  threshold = Parameter('threshold', { default: 0.8 });
+  declare regions: string[];
+  declare region: string;
+  declare score: number;
+  declare scores: number[];
+  declare model: string;
+  declare report: string;
+  declare verdict: string;
+
+  /** Lists the regions to score. */
+  @step start() {
+    this.regions = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-south-1', 'ap-northeast-1', 'sa-east-1', 'af-south-1'];
+    this.next(this.score_region, { foreach: 'regions' });
+  }
+
+  /** Scores one region. */
+  @step async score_region() {
+    this.region = this.input;
+    await pause(120 + ((this.index ?? 0) % 4) * 90);
+    this.score = 0.6 + ((this.index ?? 0) % 5) * 0.08;
+    console.log('scored ' + this.region + ': ' + this.score.toFixed(2));
+    this.next(this.gather);
+  }
+
+  @step gather(inputs: Inputs<ShowcaseFlow>) {
+    this.scores = inputs.map((i) => i.score);
+    this.next(this.fan_out);
+  }
+
+  @step fan_out() {
+    this.next(this.train, this.summarize);
+  }
+
+  @step async train() {
+    await pause(260);
+    this.model = 'gbm(' + this.scores.length + ' regions)';
+    this.next(this.merge);
+  }
+
+  @step async summarize() {
+    await pause(140);
+    this.report = 'mean ' + (this.scores.reduce((a, b) => a + b, 0) / this.scores.length).toFixed(3);
+    this.next(this.merge);
+  }
+
+  @step merge(inputs: Inputs<ShowcaseFlow>) {
+    this.mergeArtifacts(inputs);
+    this.next(this.decide);
+  }
+
+  /** Ships the model when the best region clears the threshold. */
+  @step decide() {
+    this.verdict = Math.max(...this.scores) >= this.threshold ? 'ship' : 'hold';
+    this.next({ ship: this.ship, hold: this.hold }, { condition: 'verdict' });
+  }
+
+  @step ship() {
+    console.log('shipping ' + this.model);
+    this.next(this.end);
+  }
+
+  @step hold() {
+    this.next(this.end);
+  }
+
+  @step end() {}
+}
+`;
+
 function project() {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-shots-'));
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(root, join(dir, 'node_modules', 'cairnflow'), 'dir');
   writeFileSync(join(dir, 'report.ts'), reportDemo);
+  writeFileSync(join(dir, 'showcase.ts'), showcaseDemo);
   return dir;
 }
 
@@ -77,6 +154,12 @@ for (const args of [[], ['--lr', '0.08', '--epochs', '6']]) {
   const r = spawnSync(process.execPath, [cli, 'run', 'report.ts', '--no-progress', '--run-id-file', 'id.txt', ...args], { cwd: dir, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the demo run failed: ${r.stderr}`);
   reportRuns.push(readFileSync(join(dir, 'id.txt'), 'utf8').trim());
+}
+let showcaseRun;
+for (const args of [['--tag', 'nightly', '--threshold', '0.95'], ['--tag', 'nightly'], ['--tag', 'nightly', '--tag', 'candidate', '--threshold', '0.9']]) {
+  const r = spawnSync(process.execPath, [cli, 'run', 'showcase.ts', '--no-progress', '--run-id-file', 'id.txt', ...args], { cwd: dir, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the demo run failed: ${r.stderr}`);
+  showcaseRun = readFileSync(join(dir, 'id.txt'), 'utf8').trim();
 }
 const ui = spawn(process.execPath, [cli, 'ui', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
 const origin = await new Promise((resolve, reject) => {
@@ -93,6 +176,13 @@ const browser = await pw.launch({ executablePath: chromium, args: ['--headless',
 try {
   mkdirSync(out, { recursive: true });
   const page = await browser.newPage({ viewport: { width: 1360, height: 1000 }, deviceScaleFactor: 1 });
+  await page.goto(`${origin}/flows/ShowcaseFlow/runs/${showcaseRun}?step=score_region`);
+  await page.locator('.cc-dag-node').first().waitFor();
+  await page.locator('.task-row').first().waitFor();
+  await page.screenshot({ path: join(out, 'ui-run.png'), fullPage: true });
+  await page.goto(`${origin}/flows/ShowcaseFlow`);
+  await page.locator('table.runs tbody tr').first().waitFor();
+  await page.screenshot({ path: join(out, 'ui-runs.png'), clip: { x: 0, y: 0, width: 1360, height: 420 } });
   const [a, b] = reportRuns;
   const run = await (await fetch(`${origin}/api/flows/ReportFlow/runs/${b}`)).json();
   const train = run.steps.find((s) => s.name === 'train').tasks[0].id;
@@ -108,7 +198,7 @@ try {
   await page.goto(`${origin}/flows/ReportFlow/compare?a=${a}&b=${b}`);
   await page.locator('.cmp-params').waitFor();
   await page.screenshot({ path: join(out, 'ui-compare.png'), fullPage: true });
-  console.log('wrote docs/images/ui-task.png and ui-compare.png');
+  console.log('wrote docs/images/ui-run.png, ui-runs.png, ui-task.png and ui-compare.png');
 } finally {
   await browser.close();
   ui.kill('SIGTERM');

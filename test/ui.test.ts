@@ -84,8 +84,9 @@ describe('cairn ui', { skip: BROWSER_SKIP }, () => {
     await page.waitForURL(`${ui.origin}/flows/ShowFlow/runs/${runIds[0]}`);
     await page.locator('h1', { hasText: `ShowFlow/${runIds[0]}` }).waitFor();
     await page.reload();
-    await page.locator('.step[data-step="measure"]').waitFor();
-    assert.equal(await page.locator('.step[data-step="measure"] .tasks li').count(), 3);
+    await page.locator('.step[data-step="measure"] button').click();
+    await page.locator('.task-list[data-step="measure"] .task-row').nth(2).waitFor();
+    assert.equal(await page.locator('.task-row').count(), 3);
     await page.goBack();
     await page.waitForURL(`${ui.origin}/flows/ShowFlow`);
     assert.deepEqual(errors, []);

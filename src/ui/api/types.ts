@@ -2,6 +2,9 @@
  * The shapes of the UI's JSON API (docs/ui.md): what the server answers and the pages read. Times
  * are epoch milliseconds; `null` stands for "not yet" or "none".
  */
+import type { RunGraph } from '../../core/run-graph.js';
+
+export type { RunGraph, RunGraphStep } from '../../core/run-graph.js';
 
 /** A run's state as the UI shows it: `failed` with `lost` for a run whose orchestrator died. */
 export type UiRunStatus = 'running' | 'succeeded' | 'failed';
@@ -72,10 +75,22 @@ export interface StepSummary {
 
 export interface RunResponse {
   run: RunSummary;
+  /** The graph the run ran, as recorded when it started (null for runs recorded without one). */
+  graph: RunGraph | null;
   /** The steps that have started, in the order they started. */
   steps: StepSummary[];
   /** The steps with a task running now (empty once the run is over). */
   currentSteps: string[];
+}
+
+/** An `update` event of a run's live stream: what changed since the last event. */
+export interface RunDelta {
+  run: RunSummary;
+  currentSteps: string[];
+  /** Every started step, without its tasks. */
+  steps: Array<Omit<StepSummary, 'tasks'>>;
+  /** The tasks that are new or changed (matched by `pathspec`). */
+  tasks: TaskSummary[];
 }
 
 /** The error body of every failed API call. */

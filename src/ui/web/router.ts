@@ -4,10 +4,10 @@ import { useEffect, useState } from 'preact/hooks';
 type Listener = () => void;
 const listeners = new Set<Listener>();
 
-export function navigate(href: string, options: { replace?: boolean } = {}): void {
+export function navigate(href: string, options: { replace?: boolean; scroll?: boolean } = {}): void {
   if (options.replace) history.replaceState(null, '', href);
   else history.pushState(null, '', href);
-  window.scrollTo(0, 0);
+  if (options.scroll !== false) window.scrollTo(0, 0);
   for (const l of listeners) l();
 }
 

@@ -16,11 +16,18 @@ export interface TagSet {
   readonly systemTags: readonly string[];
 }
 
+// Frozen, so the steps and tasks of one run row share one (a 10,000-way foreach builds it once).
+const tagSets = new WeakMap<object, TagSet>();
+
 export function tagSetOf(run: Pick<RunRow, 'userTags' | 'systemTags'>): TagSet {
+  const known = tagSets.get(run);
+  if (known) return known;
   const userTags = Object.freeze([...run.userTags]);
   const systemTags = Object.freeze([...run.systemTags]);
   const tags = Object.freeze([...new Set([...systemTags, ...userTags])].sort());
-  return { tags, userTags, systemTags };
+  const set = Object.freeze({ tags, userTags, systemTags });
+  tagSets.set(run, set);
+  return set;
 }
 
 export function runHasTag(run: Pick<RunRow, 'userTags' | 'systemTags'>, tag: string): boolean {

@@ -207,6 +207,11 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
           { ...key, attempt: 0, startedAt: 11, finishedAt: 12, status: 'failed', exception, logs: { stdout: '/o0', stderr: '/e0' }, pid: 4242 },
           { ...key, attempt: 1, startedAt: 13, finishedAt: 14, status: 'succeeded', exception: null, logs: { stdout: null, stderr: null }, pid: null },
         ]);
+        const other: TaskKey = { ...key, taskId: '6' };
+        await store.createTask(newTask('6', { step: 'train' }));
+        await store.startAttempt(other, 0, 16, null);
+        assert.deepEqual(await store.listStepAttempts(FLOW, key.runId, 'train'), [...(await store.listAttempts(key)), ...(await store.listAttempts(other))]);
+        assert.deepEqual(await store.listStepAttempts(FLOW, key.runId, 'nope'), []);
       }));
 
     it('records a task that failed for good, and a task cloned from another run', () =>
@@ -228,6 +233,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal(row?.originPathspec, 'r0/start/1');
         assert.equal(row?.status, 'succeeded');
         assert.deepEqual(await store.listAttempts(cloned), []);
+        assert.deepEqual(await store.listStepAttempts(FLOW, 'r1', 'start'), await store.listAttempts(failed));
       }));
 
     it('rejects task and attempt writes that do not fit what exists', () =>

@@ -103,6 +103,7 @@ const SQL = {
   findCacheEntry: `SELECT flow, run_id, step, task_id, attempt, cache_key, namespace, created_at FROM task_cache
     WHERE flow = $1 AND cache_key = $2 AND namespace = $3 ORDER BY created_at DESC, run_id DESC LIMIT 1`,
   listAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`,
+  listStepAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE flow = $1 AND run_id = $2 AND step = $3 ORDER BY task_id, attempt`,
 } as const;
 
 /** A named query: prepared once per connection. */
@@ -280,6 +281,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async listAttempts(task: TaskKey): Promise<AttemptRow[]> {
     const rows = await this.#read<AttemptDbRow>(`the attempts of task ${taskPathspec(task)}`, q('listAttempts', taskWhere(task)));
+    return rows.map(toAttempt);
+  }
+
+  async listStepAttempts(flow: string, runId: string, step: string): Promise<AttemptRow[]> {
+    const rows = await this.#read<AttemptDbRow>(`the attempts of step ${flow}/${runId}/${step}`, q('listStepAttempts', [flow, runId, step]));
     return rows.map(toAttempt);
   }
 

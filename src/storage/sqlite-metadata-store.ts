@@ -84,6 +84,7 @@ const SQL = {
   findCacheEntry: `SELECT * FROM task_cache WHERE flow = ? AND cache_key = ? AND namespace = ?
                    ORDER BY created_at DESC, run_id DESC LIMIT 1`,
   listAttempts: 'SELECT * FROM attempts WHERE flow = ? AND run_id = ? AND step = ? AND task_id = ? ORDER BY attempt',
+  listStepAttempts: 'SELECT * FROM attempts WHERE flow = ? AND run_id = ? AND step = ? ORDER BY task_id, attempt',
 } as const;
 
 export class SqliteMetadataStore implements MetadataStore {
@@ -261,6 +262,10 @@ export class SqliteMetadataStore implements MetadataStore {
   async listAttempts(task: TaskKey): Promise<AttemptRow[]> {
     const rows = this.stmts.listAttempts.all(task.flow, task.runId, task.step, task.taskId) as AttemptDbRow[];
     return rows.map(toAttempt);
+  }
+
+  async listStepAttempts(flow: string, runId: string, step: string): Promise<AttemptRow[]> {
+    return (this.stmts.listStepAttempts.all(flow, runId, step) as AttemptDbRow[]).map(toAttempt);
   }
 
   async recordCacheEntry(e: CacheEntry): Promise<void> {

@@ -306,6 +306,8 @@ export interface MetadataStore {
   listTasks(flow: string, runId: string, step?: string): Promise<TaskRow[]>;
   listSteps(flow: string, runId: string): Promise<StepRow[]>;
   listAttempts(task: TaskKey): Promise<AttemptRow[]>;
+  /** The attempts of every task of a step, in one read (by task id, then attempt). */
+  listStepAttempts(flow: string, runId: string, step: string): Promise<AttemptRow[]>;
   /** Files a successful task under its cache key (the task must exist; deleting its run removes the entry). */
   recordCacheEntry(entry: CacheEntry): Promise<void>;
   /** The newest task filed under this key in this flow and namespace, if any. */

@@ -6,6 +6,7 @@ import { dataCases } from './bench-data.mjs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { uiCases } from './bench-ui.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -386,6 +387,7 @@ const cases = {
 };
 
 Object.assign(cases, dataCases({ project, timed, report, median, repeat, quick, results }));
+Object.assign(cases, uiCases({ root, project, timed, report, median, repeat, quick, foreachFlow }));
 
 console.log(`cairn bench on ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (quick)' : ''}`);
 for (const [name, fn] of Object.entries(cases)) {

@@ -46,11 +46,50 @@ export function taskSummary(t: Task, value?: string): TaskSummary {
   };
 }
 
+/**
+ * What the server keeps between requests, bounded: steps whose every task finished (they do not
+ * change any more), and foreach lists decoded as labels. Evicts the least recently used first.
+ */
+class Kept<V> {
+  readonly #map = new Map<string, { value: V; weight: number }>();
+  #weight = 0;
+
+  constructor(private readonly budget: number) {}
+
+  get(key: string): V | undefined {
+    const hit = this.#map.get(key);
+    if (!hit) return undefined;
+    this.#map.delete(key);
+    this.#map.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, value: V, weight: number): void {
+    this.delete(key);
+    if (weight > this.budget) return;
+    this.#map.set(key, { value, weight });
+    this.#weight += weight;
+    for (const [k, v] of this.#map) {
+      if (this.#weight <= this.budget) break;
+      this.#map.delete(k);
+      this.#weight -= v.weight;
+    }
+  }
+
+  delete(key: string): void {
+    const hit = this.#map.get(key);
+    if (!hit) return;
+    this.#map.delete(key);
+    this.#weight -= hit.weight;
+  }
+}
+
+/** Finished steps, weighed by their tasks: about 40 MB at most. */
+const finishedSteps = new Kept<StepSummary>(120_000);
+/** Foreach lists as labels, weighed by their elements (a list that failed to read weighs 1). */
+const foreachLabels = new Kept<Promise<string[] | undefined>>(400_000);
+
 export class RunReader {
-  /** Steps whose every task finished, in a run that is over or whose step is done: they stay as they are. */
-  readonly #final = new Map<string, StepSummary>();
-  /** Foreach lists by content hash, as labels (undefined when they could not be read). */
-  readonly #labels = new Map<string, Promise<string[] | undefined>>();
 
   constructor(readonly flow: string, readonly runId: string) {}
 
@@ -58,10 +97,12 @@ export class RunReader {
     const run = await Run.get(`${this.flow}/${this.runId}`);
     const [steps, graph] = await Promise.all([run.steps(), run.graph().catch(() => undefined)]);
     const summaries = await mapLimit(steps, 8, async (step) => {
-      const kept = this.#final.get(step.id);
-      if (kept && kept.taskCount === step.taskCount) return kept;
+      const key = `${step.pathspec}:${step.taskCount}`;
+      const kept = finishedSteps.get(key);
+      if (kept) return kept;
       const summary = await this.#stepSummary(run, step);
-      if (step.finished && summary.state !== 'running') this.#final.set(step.id, summary);
+      // Every task of the step is recorded as finished: it stays as it is (a new task makes a new key).
+      if (step.finishedAt !== undefined && summary.state !== 'running') finishedSteps.set(key, summary, summary.tasks.length);
       return summary;
     });
     summaries.sort((a, b) => a.createdAt - b.createdAt);
@@ -71,7 +112,17 @@ export class RunReader {
 
   async #stepSummary(run: Run, step: Step): Promise<StepSummary> {
     const tasks = await step.tasks();
-    const summaries = await mapLimit(tasks, 64, async (t) => taskSummary(t, await this.#label(run, t.foreachStack.at(-1))));
+    // The foreach lists these tasks come from (usually one), read before the tasks are summed up.
+    const lists = new Map<string, ForeachFrame>();
+    for (const t of tasks) {
+      const frame = t.foreachStack.at(-1);
+      if (frame && !lists.has(frame.listSha)) lists.set(frame.listSha, frame);
+    }
+    const labels = new Map(await Promise.all([...lists].map(async ([sha, frame]) => [sha, await this.#labels(run, frame)] as const)));
+    const summaries = tasks.map((t) => {
+      const frame = t.foreachStack.at(-1);
+      return taskSummary(t, frame ? labels.get(frame.listSha)?.[frame.index] : undefined);
+    });
     const state = summaries.some((t) => t.status === 'failed') ? 'failed' : summaries.some((t) => t.status === 'running') || !step.finished ? 'running' : 'succeeded';
     return {
       name: step.id,
@@ -83,15 +134,15 @@ export class RunReader {
     };
   }
 
-  /** The label of a foreach task: its element of the list the split iterated over. */
-  async #label(run: Run, frame: ForeachFrame | undefined): Promise<string | undefined> {
-    if (!frame || frame.numSplits > MAX_LABELLED_SPLITS) return undefined;
-    let labels = this.#labels.get(frame.listSha);
+  /** The labels of the tasks of a foreach: the elements of the list the split iterated over. */
+  #labels(run: Run, frame: ForeachFrame): Promise<string[] | undefined> {
+    if (frame.numSplits > MAX_LABELLED_SPLITS) return Promise.resolve(undefined);
+    let labels = foreachLabels.get(frame.listSha);
     if (!labels) {
       labels = this.#readLabels(run, frame);
-      this.#labels.set(frame.listSha, labels);
+      foreachLabels.set(frame.listSha, labels, frame.numSplits);
     }
-    return (await labels)?.[frame.index];
+    return labels;
   }
 
   /** The split task whose artifact `var` is the list (by its hash), decoded once, as labels. */

@@ -389,7 +389,8 @@ const cases = {
 Object.assign(cases, dataCases({ project, timed, report, median, repeat, quick, results }));
 Object.assign(cases, uiCases({ root, project, timed, report, median, repeat, quick, foreachFlow }));
 
-console.log(`cairn bench on ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (quick)' : ''}`);
+const os = await import('node:os');
+console.log(`cairn bench on ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}${quick ? ' (quick)' : ''}`);
 for (const [name, fn] of Object.entries(cases)) {
   if (only.length && !only.includes(name)) continue;
   await fn();

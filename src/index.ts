@@ -33,6 +33,7 @@ export type { ForeachFrameView, MergeOptions } from './authoring/task-hooks.js';
 
 export { Flow, Run, Step, Task, DataArtifact, Card, namespace, getNamespace, defaultNamespace, useDatastore } from './client/index.js';
 export type { ArtifactsOf, RunsOptions, TaskGetOptions, TaskLogChunk, TaskLogLine } from './client/index.js';
+export type { RunGraph, RunGraphStep } from './client/index.js';
 export type { CardDocument, CardComponent, CardCell, CardStatus, CardType, CardError, DagStep, ArtifactItem } from './cards/document.js';
 export { diffRuns, gc, type GcOptions, type GcReport } from './client/index.js';
 export type {

@@ -33,11 +33,20 @@ describe('cairn ui on Postgres and S3', { skip }, () => {
     env = { ...awsEnv(s3!), CAIRN_DATASTORE: 's3', CAIRN_DATASTORE_ROOT: `s3://${bucket!.name}/cairn`, CAIRN_METADATA: 'postgres', CAIRN_METADATA_URL: db.url };
     project.write('flow.ts', `
 import { FlowSpec, step, type Inputs } from 'cairnflow';
+import { existsSync } from 'node:fs';
 export class ScaleFlow extends FlowSpec {
   declare items: number[];
   declare doubled: number;
   @step start() { this.items = [1, 2, 3]; this.next(this.fan, { foreach: 'items' }); }
-  @step fan() { this.doubled = this.input * 2; console.log('doubled', this.doubled); this.next(this.join); }
+  @step async fan() {
+    this.doubled = this.input * 2;
+    console.log('doubled', this.doubled);
+    if (process.env.GATED) {
+      console.log('waiting');
+      while (!existsSync('release')) await new Promise((r) => setTimeout(r, 25));
+    }
+    this.next(this.join);
+  }
   @step join(inputs: Inputs<ScaleFlow>) { this.next(this.end); }
   @step end() {}
 }
@@ -63,9 +72,30 @@ export class ScaleFlow extends FlowSpec {
     await page.goto(`${ui.origin}/`);
     await page.getByRole('link', { name: 'ScaleFlow' }).click();
     await page.locator(`a[href="/flows/ScaleFlow/runs/${runId}"]`).click();
-    await page.locator('.step[data-step="fan"] .tasks li').nth(2).waitFor();
-    assert.equal(await page.locator('.step[data-step="fan"] .tasks li').count(), 3);
+    await page.locator('.cc-dag-node[data-step="fan"][data-state="succeeded"]').click();
+    await page.locator('.task-list[data-step="fan"] .task-row').nth(2).waitFor();
+    assert.deepEqual(await page.locator('.task-row .fe').allTextContents(), ['#0 1', '#1 2', '#2 3']);
+    assert.equal(await page.locator('.timeline').getAttribute('data-tasks'), '6');
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  it('follows a running run live', async () => {
+    const run = project.start(['run', 'flow.ts', '--run-id-file', 'live.txt', '--no-progress'], { ...env, GATED: '1' });
+    try {
+      await run.waitFor(/waiting/);
+      const liveId = readFileSync(join(project.dir, 'live.txt'), 'utf8').trim();
+      const { page, errors } = await openPage(browser, { allow: ui.origin });
+      await page.goto(`${ui.origin}/flows/ScaleFlow/runs/${liveId}`);
+      await page.locator('.run-page[data-live="yes"] .cc-dag-node[data-step="fan"][data-state="running"]').waitFor();
+      project.write('release', '');
+      await page.locator('.cc-dag-node[data-step="end"][data-state="succeeded"]').waitFor({ timeout: 30_000 });
+      await page.locator('.run-page[data-live="no"] .page-head .badge.s-succeeded').waitFor();
+      assert.deepEqual(errors, []);
+      await page.close();
+      assert.equal((await run.exited).code, 0);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
   });
 });

@@ -91,6 +91,8 @@ export function uiCases({ root, project, timed, report, median, repeat, quick, f
         report('ui: runs page API answer, 10,000 runs (median)', median(answers), 'ms', 50, `  [requests: ${n}]`);
         const pages = await repeat(quick ? 3 : 7, () => interactive(b, `${ui.origin}/flows/ArtFlow`, 'table.runs tbody tr'));
         report('ui: runs page interactive in Chromium, 10,000 runs (median)', median(pages) / 1000, 's', 1, `  [loads: ${pages.length}]`);
+        const floor = await repeat(quick ? 3 : 7, () => interactive(b, `${ui.origin}/no/such/page`, '.notfound h1'));
+        report('ui: floor: a page that reads no data (the 404 page) (median)', median(floor) / 1000, 's', '-', `  [loads: ${floor.length}]`);
         const flows = await repeat(quick ? 3 : 5, () => interactive(b, `${ui.origin}/`, 'table.flows tbody tr'));
         report('ui: flows page interactive (counts 10,000 runs) (median)', median(flows) / 1000, 's', '-', `  [loads: ${flows.length}]`);
         report('ui: UI server peak RSS, 10,000 runs', await ui.stop(), 'MB', 150);

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Task } from '../client/index.js';
 import { CairnError } from '../errors.js';
-import { RunReader } from './api/run.js';
+import { RunReader, runResponseText } from './api/run.js';
 import type { RunDelta, RunResponse, StepSummary, TaskSummary } from './api/types.js';
 
 /** How often a run is read again while it goes, in ms. */
@@ -38,9 +38,14 @@ class EventStream {
   }
 
   send(event: string, data: unknown, id?: string): void {
+    this.sendText(event, JSON.stringify(data), id);
+  }
+
+  /** Sends JSON text as it is (one line: JSON.stringify never writes a newline). */
+  sendText(event: string, json: string, id?: string): void {
     if (this.closed) return;
     this.#lastWrite = Date.now();
-    this.res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${json}\n\n`);
   }
 
   keepalive(): void {
@@ -85,7 +90,7 @@ export async function streamRun(flow: string, runId: string, req: IncomingMessag
   const reader = new RunReader(flow, runId);
   let last = await reader.read(); // a missing run is a 404 before the stream opens
   const stream = new EventStream(res, req);
-  stream.send('run', last);
+  stream.sendText('run', runResponseText(last));
   while (!stream.closed && last.run.status === 'running') {
     await stream.wait(RUN_POLL_MS);
     if (stream.closed) break;

@@ -22,7 +22,7 @@ export async function apiRoute(seg: readonly string[], q: URLSearchParams, req: 
   }
   if (!isId(runId)) return false;
   if (rest.length === 0) {
-    json(await runJson(flow, runId));
+    sendJson(res, 200, await runJson(flow, runId));
     return true;
   }
   if (rest.length === 1 && rest[0] === 'events') {

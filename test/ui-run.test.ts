@@ -78,6 +78,17 @@ export class StuckFlow extends FlowSpec {
 }
 `;
 
+const retrying = `
+import { FlowSpec, step, retry, current } from 'cairnflow';
+export class FlakyFlow extends FlowSpec {
+  @retry({ times: 1 }) @step start() {
+    if (current.retryCount === 0) throw new Error('the first try fails');
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`;
+
 const STEPS = ['start', 'visit', 'gather', 'split', 'left', 'right', 'meet', 'decide', 'many', 'few', 'end'];
 
 interface RunJson {
@@ -127,6 +138,7 @@ describe('cairn ui: the run page', { skip: BROWSER_SKIP }, () => {
   before(async () => {
     project.write('shape.ts', flow);
     project.write('stuck.ts', hang);
+    project.write('flaky.ts', retrying);
     const r = await project.cli(['run', 'shape.ts', '--run-id-file', 'done.txt', '--no-progress']);
     assert.equal(r.code, 0, r.stderr);
     doneId = readFileSync(join(project.dir, 'done.txt'), 'utf8').trim();
@@ -247,6 +259,25 @@ describe('cairn ui: the run page', { skip: BROWSER_SKIP }, () => {
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
     }
+  });
+
+  it('draws each attempt of a retried task on the timeline', async () => {
+    const r = await project.cli(['run', 'flaky.ts', '--run-id-file', 'flaky.txt', '--no-progress']);
+    assert.equal(r.code, 0, r.stderr);
+    const runId = readFileSync(join(project.dir, 'flaky.txt'), 'utf8').trim();
+    type Attempts = { steps: Array<{ name: string; tasks: Array<{ attempt: number; attempts?: Array<{ attempt: number; status: string; startedAt: number }> }> }> };
+    const run = (await (await fetch(`${ui.origin}/api/flows/FlakyFlow/runs/${runId}`)).json()) as Attempts;
+    const start = run.steps.find((s) => s.name === 'start')!.tasks[0]!;
+    assert.equal(start.attempt, 1);
+    assert.deepEqual(start.attempts!.map((a) => [a.attempt, a.status]), [[0, 'failed'], [1, 'succeeded']]);
+    assert.ok(start.attempts![1]!.startedAt >= start.attempts![0]!.startedAt);
+    assert.equal(run.steps.find((s) => s.name === 'end')!.tasks[0]!.attempts, undefined);
+    const { page, errors } = await openPage(browser, { allow: ui.origin });
+    await page.goto(`${ui.origin}/flows/FlakyFlow/runs/${runId}?step=start`);
+    await page.locator('.timeline[data-tasks="2"]').waitFor();
+    await page.locator('.task-row', { hasText: 'attempt 2' }).waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   it('shows a run whose orchestrator died as failed (lost), never running', async () => {

@@ -123,6 +123,19 @@ export class RunReader {
       const frame = t.foreachStack.at(-1);
       return taskSummary(t, frame ? labels.get(frame.listSha)?.[frame.index] : undefined);
     });
+    // A task tried more than once (rare) gets its attempts, one read each.
+    await mapLimit(
+      tasks.map((t, i) => [t, summaries[i]!] as const).filter(([t]) => t.retryCount > 0),
+      8,
+      async ([t, summary]) => {
+        summary.attempts = (await t.attempts()).map((a) => ({
+          attempt: a.retryCount,
+          startedAt: a.startedAt?.getTime() ?? null,
+          finishedAt: a.finishedAt?.getTime() ?? null,
+          status: a.lost ? 'failed' : a.finished ? (a.successful ? 'succeeded' : 'failed') : 'running',
+        }));
+      },
+    );
     const state = summaries.some((t) => t.status === 'failed') ? 'failed' : summaries.some((t) => t.status === 'running') || !step.finished ? 'running' : 'succeeded';
     return {
       name: step.id,

@@ -61,6 +61,8 @@ export interface TaskSummary {
   /** The innermost foreach frame: the task's index among `numSplits`, and its input value as short text. */
   foreach: { index: number; numSplits: number; var: string; value?: string } | null;
   exception: { type: string; message: string } | null;
+  /** For a task that was tried more than once: every attempt, oldest first (the timeline draws each). */
+  attempts?: Array<{ attempt: number; startedAt: number | null; finishedAt: number | null; status: UiRunStatus }>;
 }
 
 export interface StepSummary {

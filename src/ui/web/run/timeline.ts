@@ -173,8 +173,20 @@ export function Timeline({ steps, live, flow, runId }: { steps: StepSummary[]; l
         const span = (bar.end - bar.start) / msPerPx;
         // A pixel of space between bars that follow each other on a lane.
         const w = Math.max(1.5, span > 4 ? span - 1 : span);
+        const y = band.top + BAND_PAD + bar.lane * (LANE_H + LANE_GAP);
+        const attempts = bar.task.attempts;
+        if (attempts && attempts.length > 1) {
+          // A retried task: each attempt its own segment, in its own colour.
+          for (const a of attempts) {
+            const from = a.startedAt ?? bar.start;
+            const to = a.finishedAt ?? (a.status === 'running' ? bar.end : from);
+            g.fillStyle = color[a.status];
+            g.fillRect(xOf(from), y, Math.max(1.5, (to - from) / msPerPx - 1), LANE_H);
+          }
+          continue;
+        }
         g.fillStyle = color[bar.task.status];
-        g.fillRect(x, band.top + BAND_PAD + bar.lane * (LANE_H + LANE_GAP), w, LANE_H);
+        g.fillRect(x, y, w, LANE_H);
       }
     }
   }, [laid, plotW, msPerPx]);
@@ -217,6 +229,7 @@ export function Timeline({ steps, live, flow, runId }: { steps: StepSummary[]; l
       ${t ? html`<div class="timeline-tip" style=${`left:${hover!.x + 14}px;top:${hover!.y + 10}px`}>
         <b class="mono">${t.step}/${t.id}</b>${t.foreach ? html` <span class="muted">#${t.foreach.index}${t.foreach.value !== undefined ? ` ${t.foreach.value}` : ''}</span>` : null}
         <div>${t.lost ? 'failed (lost)' : t.status} · ${duration((t.finishedAt ?? Date.now()) - t.createdAt)}${t.attempt > 0 ? ` · attempt ${t.attempt + 1}` : ''}</div>
+        ${t.attempts && t.attempts.length > 1 ? html`<div class="muted">${t.attempts.map((a) => `#${a.attempt + 1} ${a.status}`).join(' → ')}</div>` : null}
       </div>` : null}
     </div>
   </div>`;

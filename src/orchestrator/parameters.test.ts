@@ -180,7 +180,8 @@ test('parameterInputs resolves and stores, and fails before storing anything', a
 
 test('reuseParameters returns the origin record as it is, and refuses parameters the origin did not have', async () => {
   using tmp = tempStore();
-  const record: TaskRecord = { version: 1, artifacts: { alpha: { sha: 'a'.repeat(40), size: 1, type: 'number', encoding: 'v8' } } };
+  const sha = await tmp.store.putBlob(Buffer.from('0.5'));
+  const record: TaskRecord = { version: 1, artifacts: { alpha: { sha, size: 3, type: 'number', encoding: 'v8' } } };
   await tmp.store.putTaskRecord({ flow: 'BadFlow', runId: '7', step: '_parameters', taskId: '0' }, 0, record);
   const row = { params: { alpha: 0.5 } } as unknown as RunRow;
   const metadata = { getRun: async (flow: string, runId: string) => (flow === 'BadFlow' && runId === '7' ? row : undefined) } as MetadataStore;
@@ -193,6 +194,10 @@ test('reuseParameters returns the origin record as it is, and refuses parameters
     message: 'BadFlow now has --beta, which run 7 did not have. A resumed run reuses the parameters of the run it resumes; start a new run with `cairn run` instead.',
   });
   await assert.rejects(reuseParameters({ loaded: loadedOf(same), artifacts: tmp.store, metadata }, '8'), { code: 'NOT_FOUND' });
+  // A value deleted from the store (by gc) cannot be reused.
+  await tmp.store.putTaskRecord({ flow: 'BadFlow', runId: '9', step: '_parameters', taskId: '0' }, 0, { version: 1, artifacts: { alpha: { ...record.artifacts['alpha']!, sha: 'a'.repeat(40) } } });
+  const gone = { getRun: async () => row } as unknown as MetadataStore;
+  await assert.rejects(reuseParameters({ loaded: loadedOf(same), artifacts: tmp.store, metadata: gone }, '9'), { code: 'NOT_FOUND', message: /no longer in the store/ });
 });
 
 test('describeParameters gives name, type, default or required, and help', () => {

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { CairnError } from '../errors.js';
 import { sha1Hex } from './hash.js';
 
 const TMP_TAG = `${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -22,6 +23,14 @@ function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined;
 }
 
+/** A local copy that no longer matches its address (it was verified when it was fetched). */
+export function cacheDamaged(sha: string): CairnError {
+  return new CairnError('CORRUPT_BLOB', `The local copy of blob ${sha} was damaged on disk after it was fetched.`);
+}
+/** A damaged local copy is fetched again once (a fetch verifies what the bucket holds). */
+export function isCacheDamage(e: unknown): boolean {
+  return e instanceof CairnError && e.code === 'CORRUPT_BLOB';
+}
 export class BlobCache {
   constructor(readonly dir: string) {}
 
@@ -56,6 +65,15 @@ export class BlobCache {
       // someone else removed or replaced it
     }
     return undefined;
+  }
+
+  /** Removes a damaged local copy, so that it is fetched again. */
+  drop(sha: string): void {
+    try {
+      unlinkSync(this.path(sha));
+    } catch {
+      // already gone
+    }
   }
 
   async read(sha: string): Promise<Buffer | undefined> {

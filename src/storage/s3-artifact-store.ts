@@ -18,13 +18,13 @@
  * - Task records, logs and cards are plain puts: S3 replaces an object atomically.
  * - At most `concurrency` requests are in flight per store; batches (hasBlobs, prefetch) queue.
  */
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskKey } from '../core/types.js';
-import { BlobCache } from './blob-cache.js';
+import { BlobCache, cacheDamaged, isCacheDamage } from './blob-cache.js';
 import { blobParts, blobSize, isSha1Hex, sha1Hex, type BlobData } from './hash.js';
 import { PLAN_HEAD_BYTES, readBlobFileSync, readHeadSync } from './blob-file.js';
 import { cardName, checkAttempt, checkSegment, checkSha } from './keys.js';
@@ -43,55 +43,16 @@ import {
   type S3Settings,
 } from './s3-client.js';
 import { SyncBridge } from './s3-sync-bridge.js';
+import { checkStoreOptions, type S3ArtifactStoreOptions } from './s3-store-options.js';
 import { CHUNK_BYTES, downloadBlob, downloadBlobToFile, partSizeFor, uploadMultipart, type S3Io } from './s3-transfer.js';
 import { S3Maintenance } from './s3-maintenance.js';
 import { sweepTempFilesIn } from './local-maintenance.js';
+export type { S3ArtifactStoreOptions } from './s3-store-options.js';
 import type { BlobInfo, BlobPlan, LogSegment, LogStream, MaintainedArtifactStore, StoredLog, TaskRecord } from './types.js';
-
-export interface S3ArtifactStoreOptions extends S3Settings {
-  /** Folder of the local read cache; without one, every read goes to the server. */
-  cacheDir?: string;
-  /** Requests in flight at once (default 32). */
-  concurrency?: number;
-  /** Blobs from this size are uploaded in parts (default 16 MiB; at least 5 MiB). */
-  multipartThreshold?: number;
-  /** Size of the parts of a multipart upload (default 8 MiB; at least 5 MiB). */
-  partSize?: number;
-}
 
 /** Blobs from this size are looked up before they are sent. */
 const HEAD_FIRST_BYTES = 1024 * 1024;
-const MIN_PART = 5 * 1024 * 1024;
 
-/** A local copy that no longer matches its address (it was verified when it was fetched). */
-function cacheDamaged(sha: string): CairnError {
-  return new CairnError('CORRUPT_BLOB', `The local copy of blob ${sha} was damaged on disk after it was fetched.`);
-}
-/** A damaged local copy is fetched again once (a fetch verifies what the bucket holds). */
-function isCacheDamage(e: unknown): boolean {
-  return e instanceof CairnError && e.code === 'CORRUPT_BLOB';
-}
-function dropFile(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
-}
-
-function invalid(message: string): CairnError {
-  return new CairnError('INVALID_ARGUMENT', `Invalid s3 artifact store settings: ${message}`);
-}
-
-function checkSettings(o: S3ArtifactStoreOptions): void {
-  if (!o || typeof o.bucket !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.bucket)) {
-    throw invalid(`${JSON.stringify(o?.bucket)} is not a bucket name (CAIRN_DATASTORE_ROOT=s3://bucket/prefix).`);
-  }
-  if (typeof o.prefix !== 'string' || o.prefix.startsWith('/') || o.prefix.endsWith('/')) {
-    throw invalid(`the prefix ${JSON.stringify(o.prefix)} must be a string without leading or trailing "/".`);
-  }
-  if (typeof o.region !== 'string' || o.region === '') throw invalid('a region is required (AWS_REGION).');
-}
 
 export class S3ArtifactStore implements MaintainedArtifactStore {
   readonly kind = 's3';
@@ -112,17 +73,16 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
   private bucketCheck: Promise<void> | undefined;
 
   constructor(options: S3ArtifactStoreOptions) {
-    checkSettings(options);
-    const { cacheDir, concurrency, multipartThreshold, partSize, ...settings } = options;
+    const { cacheDir, concurrency, multipartThreshold, partSize, settings } = checkStoreOptions(options);
     this.settings = settings;
     this.location = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
-    const n = Math.max(1, concurrency ?? DEFAULT_CONCURRENCY);
+    const n = concurrency;
     this.client = createS3Client(settings, n);
     this.limit = new Limiter(n);
     this.io = { client: this.client, settings, limit: this.limit };
     this.cache = cacheDir ? new BlobCache(cacheDir) : undefined;
-    this.partSize = Math.max(MIN_PART, partSize ?? CHUNK_BYTES);
-    this.multipartThreshold = Math.max(MIN_PART, multipartThreshold ?? 2 * CHUNK_BYTES);
+    this.partSize = partSize;
+    this.multipartThreshold = multipartThreshold;
     this.bridge = new SyncBridge(settings, { ...process.env });
     this.maintenance = new S3Maintenance(this.io, (...parts) => this.key(...parts));
   }
@@ -287,7 +247,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
         return;
       } catch (e) {
         if (!isCacheDamage(e) || tries > 0) throw e;
-        dropFile(cache.path(sha));
+        cache.drop(sha);
       }
     }
   }
@@ -328,7 +288,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
           return read(this.cache.path(sha), () => cacheDamaged(sha));
         } catch (e) {
           if (!isCacheDamage(e) || tries > 0) throw e;
-          dropFile(this.cache.path(sha));
+          this.cache.drop(sha);
         }
       }
     }

@@ -31,9 +31,15 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   }
 
-  /** Starts `cairn worker --name NAME ...args` in the project folder and waits until it takes tasks. */
-  static async start(project: Project, name: string, args: string[], env: Record<string, string>): Promise<WorkerProcess> {
-    const proc = spawn(process.execPath, [bin, 'worker', '--name', name, ...args], {
+  /**
+   * Starts `cairn worker --name NAME ...args` in the project folder and waits until it takes tasks.
+   * `wrap` turns the command line into another one that runs it (say, in a mount namespace).
+   */
+  static async start(
+    project: Project, name: string, args: string[], env: Record<string, string>, wrap = (command: string[]) => command,
+  ): Promise<WorkerProcess> {
+    const [file, ...rest] = wrap([process.execPath, bin, 'worker', '--name', name, ...args]);
+    const proc = spawn(file!, rest, {
       cwd: project.dir,
       env: { ...process.env, CAIRN_USER: 'tester', CAIRN_DATASTORE_ROOT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

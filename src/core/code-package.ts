@@ -3,10 +3,11 @@
  * cairn itself are left as a placeholder, which every machine replaces with its own cairn, so the
  * flow and the runtime share one module instance.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CairnError } from '../errors.js';
 
 export const CAIRN_PLACEHOLDER = '__cairn_runtime__';
 
@@ -31,6 +32,27 @@ export function codeDirFor(flowFile: string, fallback: string): string {
       return join(dir, 'node_modules', '.cache', 'cairn');
     }
     if (dirname(dir) === dir) return fallback;
+  }
+}
+
+/**
+ * Checks that code packages can be written into `codeDir` (creating it), as a `cairn worker` does
+ * at start-up: a worker that cannot write them would take every task and fail each one.
+ */
+export function checkCodeDirWritable(codeDir: string): void {
+  const probe = join(codeDir, `.probe.${process.pid}.${Date.now()}.tmp`);
+  try {
+    mkdirSync(codeDir, { recursive: true });
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CairnError(
+      'INVALID_ARGUMENT',
+      `This worker cannot write its code-package cache ${codeDir} (${why}: ${(e as Error).message}), so it could run no task. ` +
+        'Make that folder (and the folders above it) writable by this user, or start the worker in a folder whose node_modules it can write.',
+      { cause: e },
+    );
   }
 }
 

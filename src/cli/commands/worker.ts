@@ -31,7 +31,7 @@ export default defineCommand({
     'stall-seconds': { kind: 'int', metavar: 'S', help: 'a worker not heard from for S seconds is taken for dead and its tasks run again elsewhere (default 30)' },
   },
   async run(args) {
-    const [{ hostname }, { join }, { QueueWorker }, { resolveQueueSettings }, { machineResources }, { resolveStoreConfig }, { codeDirFor }, { timestamp }] =
+    const [{ hostname }, { join }, { QueueWorker }, { resolveQueueSettings }, { machineResources }, { resolveStoreConfig }, { checkCodeDirWritable, codeDirFor }, { timestamp }] =
       await Promise.all([
         import('node:os'),
         import('node:path'),
@@ -57,11 +57,10 @@ export default defineCommand({
     });
     const name = o.name ?? `${hostname()}:${process.pid}`;
     const log = (line: string) => process.stdout.write(`${timestamp()} ${line}\n`);
-    const worker = await QueueWorker.start({
-      ...queue, name, concurrency, capacity, stallMs: stallSeconds * 1000, localRoot,
-      codeDir: codeDirFor(join(process.cwd(), 'worker'), join(localRoot, 'code')),
-      log,
-    });
+    const codeDir = codeDirFor(join(process.cwd(), 'worker'), join(localRoot, 'code'));
+    // Refused before taking any task: a worker that cannot write code packages would fail every one.
+    checkCodeDirWritable(codeDir);
+    const worker = await QueueWorker.start({ ...queue, name, concurrency, capacity, stallMs: stallSeconds * 1000, localRoot, codeDir, log });
     const { redactUrl, describeResources } = await import('../../orchestrator/executors/queue-protocol.js');
     log(`Worker ${name} is taking tasks from ${redactUrl(queue.redisUrl)} (queue prefix ${queue.prefix}): ` +
       `at most ${concurrency} at once, offering ${describeResources(capacity)}.`);

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { Worker as BullWorker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TaskSpec } from '../../runtime/protocol.js';
+import { LocalArtifactStore } from '../../storage/local-artifact-store.js';
 import { LocalPool } from './local-pool.js';
 import {
   add, biggerFirst, describeResources, fits, queueKeys, redactUrl, WORKER_AD_EVERY_MS, WORKER_AD_TTL_SECONDS, WORKER_LOST_REASON,
@@ -309,12 +310,8 @@ export class QueueWorker {
   /** Runs the task in a process of the pool, with this machine's folders and the run's store. */
   private async run(spec: TaskSpec, r: Running): Promise<ExecutionResult> {
     const a = spec.store.artifacts;
-    if (a.kind === 'local' && !existsSync(a.root)) {
-      const message =
-        `The run keeps its artifacts in the local folder ${a.root}, which this worker (${this.o.name} on ${hostname()}) does not have. ` +
-        'Workers on other machines need a shared artifact store such as S3 (docs/scale-out.md).';
-      return { outcome: { ok: false, exception: { type: 'StoreUnavailable', message } }, logs: none(), pid: 0 };
-    }
+    const unavailable = a.kind === 'local' ? this.localStoreProblem(a.root, spec.code.sha) : undefined;
+    if (unavailable) return { outcome: { ok: false, exception: { type: 'StoreUnavailable', message: unavailable } }, logs: none(), pid: 0 };
     const artifacts = a.kind === 's3' ? { ...a, cacheDir: join(this.o.localRoot, 'cache', 'blobs') } : a;
     const local: TaskSpec = { ...spec, codeDir: this.o.codeDir, store: { root: this.o.localRoot, artifacts } };
     this.codeShas.add(spec.code.sha);
@@ -329,6 +326,23 @@ export class QueueWorker {
         onLog: (stream, lines, at) => void this.publish(r.channel, { type: 'log', job: jobId, stream, lines, at }),
       },
       r.abort.signal,
+    );
+  }
+
+  /**
+   * Why this worker cannot use the run's local artifact folder, if it cannot: the folder is missing
+   * here, or a folder at that path is another one (it lacks the run's code package, which the
+   * orchestrator stored before queueing any task).
+   */
+  private localStoreProblem(root: string, codeSha: string): string | undefined {
+    const here = `this worker (${this.o.name} on ${hostname()})`;
+    const shared = 'Workers on other machines need the same folder (a shared disk mounted at the same path) or a shared artifact store such as S3 (docs/scale-out.md).';
+    if (!existsSync(root)) return `The run keeps its artifacts in the local folder ${root}, which ${here} does not have. ${shared}`;
+    if (existsSync(new LocalArtifactStore(root).blobPath(codeSha))) return undefined;
+    return (
+      `The run keeps its artifacts in the local folder ${root}, but the folder ${here} sees at that path is not the run's: ` +
+      `it lacks the run's code package (blob ${codeSha}), which the orchestrator stored there. ` +
+      `Check that the worker mounts the orchestrator's folder itself, not a copy or another disk. ${shared}`
     );
   }
 

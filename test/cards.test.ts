@@ -137,6 +137,73 @@ test('A card that fails never fails its task, and a failed task still gets its c
   assert.match(arts.note ?? '', /not stored/);
 });
 
+test('A task whose flow class cannot be loaded still gets its cards, with the error', async () => {
+  // The module throws in a worker (a forked process) only: the orchestrator loads it to plan the run.
+  const file = project.write(
+    'LoadFailFlow.ts',
+    `import { FlowSpec, step, card } from 'cairnflow';
+if (typeof process.send === 'function') throw new Error('this module cannot be loaded in a worker');
+export class LoadFailFlow extends FlowSpec {
+  @card
+  @card({ type: 'blank', id: 'notes' })
+  @step start() { this.next(this.end); }
+  @step end() {}
+}
+`,
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const task = await (await (await latest('LoadFailFlow')).step('start')).task();
+  assert.equal(task.successful, false);
+  const cards = await task.cards();
+  assert.deepEqual(cards.map((c) => [c.id, c.status]), [['default', 'ready'], ['notes', 'ready']]);
+  const doc = await cards[0]!.data();
+  assert.equal(doc.task.status, 'failed');
+  const error = doc.components[0] as Extract<CardComponent, { type: 'error' }>;
+  assert.equal(error.type, 'error');
+  assert.match(error.message, /this module cannot be loaded in a worker/);
+  const parts = sections(doc);
+  assert.deepEqual([...parts.keys()], ['Task', 'Artifacts', 'Graph', 'Source'], 'what the orchestrator knows is drawn without the flow class');
+  assert.match((parts.get('Source')![0] as Extract<CardComponent, { type: 'code' }>).code, /@step start\(\)/);
+  const notes = await cards[1]!.data();
+  assert.deepEqual(notes.components.map((c) => c.type), ['error'], 'a blank card shows the error where its components would be');
+  assert.match((notes.components[0] as Extract<CardComponent, { type: 'error' }>).message, /cannot be loaded in a worker/);
+});
+
+test('A live card of a task killed by @timeout ends as its last live state, with the timeout noted', async () => {
+  const file = project.write(
+    'TimeoutCardFlow.ts',
+    `import { FlowSpec, step, card, current, timeout, Markdown } from 'cairnflow';
+export class TimeoutCardFlow extends FlowSpec {
+  @timeout({ seconds: 2 })
+  @card
+  @card({ type: 'blank', id: 'progress', refreshInterval: 0.1 })
+  @step async start() {
+    current.card.get('progress').append(new Markdown('epoch 1 of 10'));
+    current.card.get('progress').refresh();
+    await new Promise((r) => setTimeout(r, 60_000));
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`,
+  );
+  const r = await project.cli(['run', file]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const task = await (await (await latest('TimeoutCardFlow')).step('start')).task();
+  assert.equal(task.exception?.type, 'TimeoutError');
+  const cards = new Map((await task.cards()).map((c) => [c.id, c]));
+  const progress = await cards.get('progress')!.data();
+  assert.equal(progress.status, 'error', 'no longer rendering');
+  assert.equal(progress.task.status, 'failed');
+  assert.deepEqual(progress.components, [{ type: 'markdown', text: 'epoch 1 of 10' }], 'its last live state');
+  assert.equal(progress.error?.type, 'TimeoutError');
+  assert.match(progress.error!.message, /timed out after 2 seconds\. The task was stopped before its card was drawn for the last time: this is its last live update/);
+  const never = await cards.get('default')!.data();
+  assert.equal(never.status, 'error');
+  assert.match(never.error!.message, /timed out after 2 seconds\. The task was stopped before its card was drawn\.$/);
+});
+
 test('A live card is seen updating while its task runs', async () => {
   const signal = join(project.dir, 'go-on');
   const file = flow(

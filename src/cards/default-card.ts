@@ -93,13 +93,15 @@ function previewText(p: ArtifactPreview): string {
   }
 }
 
+/** How a card shows that its task failed. */
+export function failureComponent(f: NonNullable<DefaultCardTask['failure']>): CardComponent {
+  return { type: 'error', title: 'The task failed', errorType: f.type, message: f.message, ...(f.stack ? { stack: f.stack } : {}) };
+}
+
 /** The default card's own components, after the user's. */
 export async function defaultCardParts(input: DefaultCardInput): Promise<CardComponent[]> {
   const out: CardComponent[] = [];
-  if (input.status === 'failed' && input.failure) {
-    const f = input.failure;
-    out.push({ type: 'error', title: 'The task failed', errorType: f.type, message: f.message, ...(f.stack ? { stack: f.stack } : {}) });
-  }
+  if (input.status === 'failed' && input.failure) out.push(failureComponent(input.failure));
   const props: Array<[string, CardCell]> = [
     ['pathspec', input.pathspec],
     ['attempt', input.attempt],

@@ -11,7 +11,7 @@ import { taskPathspec, type TaskKey } from '../core/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { CARD_DOCUMENT_VERSION, serializeCardDocument, type CardComponent, type CardDocument, type CardError } from './document.js';
 import { renderComponent } from './components.js';
-import { defaultCardParts, type DefaultCardInput } from './default-card.js';
+import { defaultCardParts, failureComponent, type DefaultCardInput } from './default-card.js';
 
 export interface CardSessionOptions {
   store: ArtifactStore;
@@ -94,6 +94,11 @@ export class CardSession implements CurrentCard {
             : `Step ${o.task.step} has several cards (${this.ids.join(', ')}) and none without an id, so current.card does not know which to add to: use current.card.get('${this.cards[0]!.id}').`,
         ),
       );
+  }
+
+  /** The cards were drawn after the step (`finish` was called). */
+  get done(): boolean {
+    return this.finished;
   }
 
   get ids(): string[] {
@@ -208,6 +213,10 @@ export class CardSession implements CurrentCard {
       if (r.error && !error) error = { type: r.error.name, message: `a component could not be drawn: ${r.error.message}`, ...(r.error.stack ? { stack: r.error.stack } : {}) };
     }
     let parts: CardComponent[] = [];
+    if (card.spec.type !== 'default' && input.status === 'failed' && input.failure && user.length === 0) {
+      // A blank card that got nothing before its task failed shows why, where its components would be.
+      parts = [failureComponent(input.failure)];
+    }
     if (card.spec.type === 'default') {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {

@@ -20,7 +20,7 @@ import { loadFlowClass } from './code-loader.js';
 import type { TaskSpec, TaskSuccess } from './protocol.js';
 import { setCurrentCard } from '../authoring/card-access.js';
 import { CardSession } from '../cards/session.js';
-import type { CardArtifact } from '../cards/default-card.js';
+import type { CardArtifact, DefaultCardTask } from '../cards/default-card.js';
 import { toException } from './exception.js';
 
 /** Decoded foreach lists, by content hash, shared by the tasks this worker runs. */
@@ -82,6 +82,37 @@ async function readRecord(store: ArtifactStore, key: TaskAttemptKey): Promise<Ta
 }
 
 export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<TaskSuccess> {
+  const cards = new CardSession({ store, task: spec, attempt: spec.attempt, specs: spec.cards?.specs ?? [] });
+  const startedAt = Date.now();
+  try {
+    return await runLoadedTask(spec, store, cards, startedAt);
+  } catch (e) {
+    // The task failed before its step ran (its flow class did not load, an input is missing...):
+    // its cards are drawn with the error and what the orchestrator sent.
+    if (spec.cards && !cards.done) await cards.finish({ ...cardTask(spec, startedAt, e), parameters: [], artifacts: [], load: (info) => readArtifact(store, info, 'an artifact shown on a card') });
+    throw e;
+  }
+}
+
+/** What a task's cards say about it, for `CardSession.finish`. */
+function cardTask(spec: TaskSpec, startedAt: number, failure?: unknown): DefaultCardTask {
+  const ex = failure === undefined ? undefined : toException(failure);
+  return {
+    pathspec: `${spec.flow}/${spec.runId}/${spec.step}/${spec.taskId}`,
+    step: spec.step,
+    attempt: spec.attempt,
+    user: spec.user,
+    tags: spec.tags,
+    startedAt,
+    finishedAt: Date.now(),
+    status: ex ? 'failed' : 'succeeded',
+    ...(ex ? { failure: ex } : {}),
+    ...(spec.cards?.source ? { source: spec.cards.source } : {}),
+    ...(spec.cards?.dag ? { dag: spec.cards.dag } : {}),
+  };
+}
+
+async function runLoadedTask(spec: TaskSpec, store: ArtifactStore, cards: CardSession, startedAt: number): Promise<TaskSuccess> {
   const Flow = await loadFlowClass(store, spec.code, spec.codeDir);
   const steps = stepsOf(Flow);
   if (!steps.has(spec.step)) {
@@ -133,8 +164,6 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
     },
   });
 
-  const cards = new CardSession({ store, task: spec, attempt: spec.attempt, specs: spec.cards?.specs ?? [] });
-  const startedAt = Date.now();
   /** What the step assigned (its values, for the card's previews) and the artifacts stored. */
   const held = new Map<string, unknown>();
   let stored: Record<string, ArtifactInfo> | undefined;
@@ -150,19 +179,8 @@ export async function runTask(spec: TaskSpec, store: ArtifactStore): Promise<Tas
         artifacts = [];
       }
     }
-    const ex = failure === undefined ? undefined : toException(failure);
     await cards.finish({
-      pathspec: `${spec.flow}/${spec.runId}/${spec.step}/${spec.taskId}`,
-      step: spec.step,
-      attempt: spec.attempt,
-      user: spec.user,
-      tags: spec.tags,
-      startedAt,
-      finishedAt: Date.now(),
-      status: ex ? 'failed' : 'succeeded',
-      ...(ex ? { failure: ex } : {}),
-      ...(spec.cards.source ? { source: spec.cards.source } : {}),
-      ...(spec.cards.dag ? { dag: spec.cards.dag } : {}),
+      ...cardTask(spec, startedAt, failure),
       parameters: spec.parameterNames.filter((n) => paramsRecord!.artifacts[n]).map((name) => ({ name, info: paramsRecord!.artifacts[name]! })),
       artifacts: artifacts.filter((a) => !paramNames.has(a.name)),
       load: (info) => readArtifact(store, info, 'an artifact shown on a card'),

@@ -12,6 +12,7 @@ import type { ExecutionResult, Executor, TaskEvents } from './types.js';
 import { openArtifactStore } from '../../storage/config.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import { HeardTail } from './heard-tail.js';
+import { endStoppedCards } from '../../cards/stopped.js';
 import { takeEarlyWorker, WorkerProcess } from './worker-process.js';
 
 const cores = availableParallelism();
@@ -117,8 +118,12 @@ export class LocalPool implements Executor {
       const stray = w.stray;
       w.stray = '';
       w.collect = false;
-      const failure = outcome.ok ? '' : `${stray}${stray && !stray.endsWith('\n') ? '\n' : ''}${outcome.exception.type}: ${outcome.exception.message}`;
+      let failure = outcome.ok ? '' : `${stray}${stray && !stray.endsWith('\n') ? '\n' : ''}${outcome.exception.type}: ${outcome.exception.message}`;
       const store = await this.storeFor(job.spec).catch(() => undefined);
+      // The worker could not draw its cards after the step: they end with why it stopped.
+      if (store && job.spec.cards && !outcome.ok) {
+        for (const p of await endStoppedCards(store, job.spec, job.spec.attempt, job.spec.cards.specs, outcome.exception)) failure += `\ncairn: ${p}`;
+      }
       const logs = await job.heard.store(store, job.spec, job.spec.attempt, failure);
       job.resolve({ outcome, logs, pid: w.pid });
     })();

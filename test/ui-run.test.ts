@@ -193,6 +193,23 @@ describe('cairn ui: the run page', { skip: BROWSER_SKIP }, () => {
     await page.close();
   });
 
+  it("shows a foreach task's input value and index in the task page's header", async () => {
+    const { page, errors } = await openPage(browser, { allow: ui.origin });
+    await page.goto(`${ui.origin}/flows/ShapeFlow/runs/${doneId}?step=visit`);
+    const row = page.locator('.task-row', { hasText: 'Oslo' });
+    await row.locator('a').click();
+    await page.waitForURL(/\/steps\/visit\/tasks\/\d+$/);
+    const input = page.locator('.page-head .task-input');
+    await input.waitFor();
+    assert.equal((await input.textContent())?.replace(/\s+/g, ' ').trim(), 'cities[1] Oslo');
+    const end = (await (await fetch(`${ui.origin}/api/flows/ShapeFlow/runs/${doneId}`)).json() as RunJson).steps.find((s) => s.name === 'end')!;
+    await page.goto(`${ui.origin}/flows/ShapeFlow/runs/${doneId}/steps/end/tasks/${end.tasks[0]!.id}`);
+    await page.locator('.page-head h1').waitFor();
+    assert.equal(await page.locator('.page-head .task-input').count(), 0, 'a task outside a foreach has no input value');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('draws a timeline of every task, with zoom', async () => {
     const { page, errors } = await openPage(browser, { allow: ui.origin });
     await page.goto(`${ui.origin}/flows/ShapeFlow/runs/${doneId}`);

@@ -77,6 +77,14 @@ export class LiveFlow extends FlowSpec {
 }
 `;
 
+/** The events of a Server-Sent Events answer read to its end. */
+function sseEvents(text: string): Array<{ event: string; data: string; id?: string }> {
+  return text.split('\n\n').filter((b) => b.includes('event:')).map((block) => {
+    const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+    return { event: field('event')!, data: field('data')!, ...(field('id') !== undefined ? { id: field('id')! } : {}) };
+  });
+}
+
 interface TaskRef {
   step: string;
   id: string;
@@ -224,7 +232,7 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
 
   it('sends the last 5,000 lines of a long output and says how many more the download has', async () => {
     const end = tasks.get('end')!;
-    const r = await api<{ lines: Array<{ text: string }>; skipped: number; finished: boolean }>(`/api${taskPath(runIds[1]!, end)}/logs/stdout`);
+    const r = await api<{ lines: Array<{ text: string }>; skipped: number; finished: boolean; next: number }>(`/api${taskPath(runIds[1]!, end)}/logs/stdout`);
     assert.equal(r.skipped, 100);
     assert.equal(r.lines.length, 5000);
     assert.equal(r.lines[0]!.text, 'line 101');
@@ -241,6 +249,21 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
     const dl = await get(`${ui.origin}/api${taskPath(runIds[1]!, end)}/logs/stdout/download`);
     assert.equal(dl.text.split('\n').length, 5101);
     await page.close();
+    // The event stream sends the same last 5,000 lines, and goes on from given offsets without repeating a line.
+    const events = `${ui.origin}/api${taskPath(runIds[1]!, end)}/logs/events?stream=stdout`;
+    const all = sseEvents((await get(events)).text);
+    assert.deepEqual(all.map((e) => e.event), ['lines', 'end']);
+    const first = JSON.parse(all[0]!.data) as { lines: Array<{ text: string }>; skipped: number; partial: unknown };
+    assert.deepEqual([first.skipped, first.lines.length, first.lines[0]!.text, first.partial], [100, 5000, 'line 101', null]);
+    // Its id is the offsets read (as the JSON route's next); going on from there repeats nothing.
+    assert.equal(all[0]!.id, `${r.next}.0`);
+    const resumed = sseEvents((await get(`${events}&from=${all[0]!.id}`)).text);
+    assert.deepEqual(resumed.map((e) => e.event), ['end']);
+    const byHeader = sseEvents((await get(`${events}&from=0.0`, { 'Last-Event-ID': all[0]!.id! })).text);
+    assert.deepEqual(byHeader.map((e) => e.event), ['end'], 'Last-Event-ID wins over from');
+    const bad = await get(`${events}&from=12`);
+    assert.equal(bad.status, 400);
+    assert.match(JSON.parse(bad.text).error.message, /from must be STDOUT\.STDERR byte offsets/);
   });
 
   it('shows a missing task as a 404 page and refuses a bad attempt or offset', async () => {
@@ -308,6 +331,8 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
       const info = await api<{ steps: Array<{ name: string; tasks: Array<{ id: string }> }> }>(`/api/flows/LiveFlow/runs/${runId}`);
       const taskId = info.steps.find((s) => s.name === 'start')!.tasks[0]!.id;
       const { page, errors } = await openPage(browser, { allow: ui.origin });
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
       await page.goto(`${ui.origin}/flows/LiveFlow/runs/${runId}/steps/start/tasks/${taskId}`);
       await page.locator('.log .live-pill', { hasText: 'following' }).waitFor();
       // A live card, as @card's refresh() writes it while the task runs, appears and updates in place.
@@ -324,6 +349,10 @@ describe('cairn ui: task and compare pages', { skip: BROWSER_SKIP }, () => {
       const printed = Number(/tick (\d+)\n(?![\s\S]*tick)/.exec(run.stdout)?.[1] ?? 0);
       // A line printed after the page loaded shows up in it.
       await page.locator('.log-line', { hasText: `tick ${printed + 4}` }).waitFor({ timeout: 30_000 });
+      // The output came over one event stream: nothing polled the output or the task.
+      const taskApi = `/api/flows/LiveFlow/runs/${runId}/steps/start/tasks/${taskId}`;
+      assert.deepEqual(requests.filter((u) => u.startsWith(`${taskApi}/logs/`)), [`${taskApi}/logs/events`]);
+      assert.equal(requests.filter((u) => u === taskApi).length, 1, 'the task was read once while it ran');
       writeFileSync(join(project.dir, 'go'), '');
       await page.locator('.log-line', { hasText: 'done ticking' }).waitFor({ timeout: 30_000 });
       await page.locator('.page-head .badge.s-succeeded').waitFor({ timeout: 30_000 });

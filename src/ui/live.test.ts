@@ -31,3 +31,9 @@ test('parseLogQuery reads stream and attempt, and says what is wrong', () => {
   assert.throws(() => parseLogQuery(new URLSearchParams('stream=all')), /stream must be stdout, stderr or both; got "all"/);
   assert.throws(() => parseLogQuery(new URLSearchParams('attempt=-1')), /attempt must be a whole number from 0 up/);
 });
+
+test('parseLogQuery reads where to go on from, and says what is wrong with it', () => {
+  assert.deepEqual(parseLogQuery(new URLSearchParams('stream=stdout&from=120.7')), { streams: ['stdout'], from: { stdout: 120, stderr: 7 } });
+  assert.throws(() => parseLogQuery(new URLSearchParams('from=12')), /from must be STDOUT\.STDERR byte offsets.*got "12"/);
+  assert.throws(() => parseLogQuery(new URLSearchParams('from=-1.0')), /from must be STDOUT\.STDERR/);
+});

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Task } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { RunReader, runResponseText } from './api/run.js';
+import { lineJson, MAX_LOG_LINES } from './api/task.js';
 import type { RunDelta, RunResponse, StepSummary, TaskSummary } from './api/types.js';
 
 /** How often a run is read again while it goes, in ms. */
@@ -114,15 +115,17 @@ export async function streamRun(flow: string, runId: string, req: IncomingMessag
 const STREAMS = ['stdout', 'stderr'] as const;
 type StreamName = (typeof STREAMS)[number];
 
-/** `Last-Event-ID` of a log stream: `stdoutOffset.stderrOffset`. */
-function offsetsOf(text: string | undefined): Record<StreamName, number> {
-  const m = /^(\d+)\.(\d+)$/.exec(text ?? '');
-  return m ? { stdout: Number(m[1]), stderr: Number(m[2]) } : { stdout: 0, stderr: 0 };
+/** Byte offsets `STDOUT.STDERR` (a log stream's event id, sent back as `Last-Event-ID` or `?from=`). */
+function offsetsOf(text: string): Record<StreamName, number> | undefined {
+  const m = /^(\d{1,15})\.(\d{1,15})$/.exec(text);
+  return m ? { stdout: Number(m[1]), stderr: Number(m[2]) } : undefined;
 }
 
 export interface LogStreamQuery {
   streams: StreamName[];
   attempt?: number;
+  /** Where to go on from (`?from=STDOUT.STDERR`, the id of the last event read). */
+  from?: Record<StreamName, number>;
 }
 
 export function parseLogQuery(q: URLSearchParams): LogStreamQuery {
@@ -137,33 +140,48 @@ export function parseLogQuery(q: URLSearchParams): LogStreamQuery {
     if (!Number.isInteger(n) || n < 0) throw new CairnError('INVALID_ARGUMENT', `attempt must be a whole number from 0 up; got ${JSON.stringify(attempt)}.`);
     out.attempt = n;
   }
+  const from = q.get('from');
+  if (from !== null) {
+    const offsets = offsetsOf(from);
+    if (!offsets) throw new CairnError('INVALID_ARGUMENT', `from must be STDOUT.STDERR byte offsets, the id of the last lines event read (such as 1024.0); got ${JSON.stringify(from)}.`);
+    out.from = offsets;
+  }
   return out;
 }
 
 /**
  * `GET /api/flows/F/runs/R/steps/S/tasks/T/logs/events`: `lines` events (`{ stream, lines: [{ at,
- * text }] }`, `at` epoch ms or null) as the task prints them, with the event id `stdout.stderr` byte
- * offsets (a reconnecting EventSource sends it back as `Last-Event-ID` and goes on from there), then
- * `end` (`{ status }`) once the attempt finished and everything it printed was sent.
+ * text }], partial, skipped }`, `at` epoch ms or null) as the task prints them, with the event id
+ * `stdout.stderr` byte offsets (a reconnecting EventSource sends it back as `Last-Event-ID`, a new
+ * one passes it as `?from=`, and the stream goes on from there), then `end` (`{ status, lost }`) once
+ * the attempt finished and everything it printed was sent.
  */
 export async function streamTaskLogs(pathspec: string, q: LogStreamQuery, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const opts = q.attempt !== undefined ? { attempt: q.attempt } : {};
   let task = await Task.get(pathspec, opts); // a missing task is a 404 before the stream opens
   const header = req.headers['last-event-id'];
-  const from = offsetsOf(Array.isArray(header) ? header[0] : header);
+  // A reconnecting EventSource's Last-Event-ID is newer than the query it was opened with.
+  const from = offsetsOf(Array.isArray(header) ? header[0] ?? '' : header ?? '') ?? q.from ?? { stdout: 0, stderr: 0 };
+  const partials: Record<StreamName, string | undefined> = { stdout: undefined, stderr: undefined };
   const stream = new EventStream(res, req);
   let checked = Date.now();
   for (;;) {
-    const finished = task.finished;
+    // A task of a lost run prints nothing more.
+    const finished = task.finished || task.lost;
     let sent = false;
     for (const name of q.streams) {
       const chunk = await task.readLog(name, { from: from[name] });
       // Once the attempt finished, a last line without its newline is complete.
-      const lines = finished && chunk.partial ? [...chunk.lines, chunk.partial] : chunk.lines;
-      if (lines.length === 0 && chunk.next === from[name]) continue;
+      const all = finished && chunk.partial ? [...chunk.lines, chunk.partial] : chunk.lines;
+      const partial = finished ? undefined : chunk.partial;
+      if (all.length === 0 && chunk.next === from[name] && partial?.text === partials[name]) continue;
       from[name] = chunk.next;
+      partials[name] = partial?.text;
       sent = true;
-      stream.send('lines', { stream: name, lines: lines.map((l) => ({ at: l.at?.getTime() ?? null, text: l.text })) }, `${from.stdout}.${from.stderr}`);
+      // The first read of a long output sends its last MAX_LOG_LINES lines (the download has them all).
+      const skipped = Math.max(0, all.length - MAX_LOG_LINES);
+      const data = { stream: name, lines: all.slice(skipped).map(lineJson), partial: partial ? lineJson(partial) : null, skipped };
+      stream.send('lines', data, `${from.stdout}.${from.stderr}`);
     }
     if (stream.closed) return;
     if (finished) break;

@@ -118,7 +118,7 @@ export class RunReader {
       const frame = t.foreachStack.at(-1);
       if (frame && !lists.has(frame.listSha)) lists.set(frame.listSha, frame);
     }
-    const labels = new Map(await Promise.all([...lists].map(async ([sha, frame]) => [sha, await this.#labels(run, frame)] as const)));
+    const labels = new Map(await Promise.all([...lists].map(async ([sha, frame]) => [sha, await foreachLabelsOf(run, frame)] as const)));
     const summaries = tasks.map((t) => {
       const frame = t.foreachStack.at(-1);
       return taskSummary(t, frame ? labels.get(frame.listSha)?.[frame.index] : undefined);
@@ -146,35 +146,41 @@ export class RunReader {
       tasks: summaries,
     };
   }
+}
 
-  /** The labels of the tasks of a foreach: the elements of the list the split iterated over. */
-  #labels(run: Run, frame: ForeachFrame): Promise<string[] | undefined> {
-    if (frame.numSplits > MAX_LABELLED_SPLITS) return Promise.resolve(undefined);
-    let labels = foreachLabels.get(frame.listSha);
-    if (!labels) {
-      labels = this.#readLabels(run, frame);
-      foreachLabels.set(frame.listSha, labels, frame.numSplits);
-    }
-    return labels;
+/** The labels of the tasks of a foreach: the elements of the list the split iterated over. */
+function foreachLabelsOf(run: Run, frame: ForeachFrame): Promise<string[] | undefined> {
+  if (frame.numSplits > MAX_LABELLED_SPLITS) return Promise.resolve(undefined);
+  let labels = foreachLabels.get(frame.listSha);
+  if (!labels) {
+    labels = readLabels(run, frame);
+    foreachLabels.set(frame.listSha, labels, frame.numSplits);
   }
+  return labels;
+}
 
-  /** The split task whose artifact `var` is the list (by its hash), decoded once, as labels. */
-  async #readLabels(run: Run, frame: ForeachFrame): Promise<string[] | undefined> {
-    try {
-      const split = await run.step(frame.step);
-      for (const t of await split.tasks()) {
-        if (!t.successful) continue;
-        const artifact = await t.artifact(frame.var).catch(() => undefined);
-        if (!artifact || artifact.sha !== frame.listSha) continue;
-        const list = await artifact.data();
-        if (list === null || typeof list !== 'object' || !(Symbol.iterator in list)) return undefined;
-        return Array.from(list as Iterable<unknown>, valueLabel);
-      }
-    } catch {
-      // A list that cannot be read leaves the tasks labelled by their index alone.
+/** The split task whose artifact `var` is the list (by its hash), decoded once, as labels. */
+async function readLabels(run: Run, frame: ForeachFrame): Promise<string[] | undefined> {
+  try {
+    const split = await run.step(frame.step);
+    for (const t of await split.tasks()) {
+      if (!t.successful) continue;
+      const artifact = await t.artifact(frame.var).catch(() => undefined);
+      if (!artifact || artifact.sha !== frame.listSha) continue;
+      const list = await artifact.data();
+      if (list === null || typeof list !== 'object' || !(Symbol.iterator in list)) return undefined;
+      return Array.from(list as Iterable<unknown>, valueLabel);
     }
-    return undefined;
+  } catch {
+    // A list that cannot be read leaves the tasks labelled by their index alone.
   }
+  return undefined;
+}
+
+/** A foreach task's input value as a label (as the run page's task list shows it); undefined for another task or a list that cannot be read. */
+export async function foreachValueLabel(run: Run, task: Task): Promise<string | undefined> {
+  const frame = task.foreachStack.at(-1);
+  return frame ? (await foreachLabelsOf(run, frame))?.[frame.index] : undefined;
 }
 
 /** The JSON of kept (finished) steps, made once: a 10,000-task step is 2.5 MB of text. */

@@ -80,6 +80,15 @@ export interface TaskLogResponse {
   finished: boolean;
 }
 
+/** A `lines` event of `…/logs/events`: complete lines in the order printed, and the last one while it has no newline. */
+export interface TaskLogEvent {
+  stream: 'stdout' | 'stderr';
+  lines: Array<{ at: number | null; text: string }>;
+  partial: { at: number | null; text: string } | null;
+  /** Earlier lines left out (the first event of a long output sends the last `MAX_LOG_LINES`). */
+  skipped: number;
+}
+
 export interface CardsResponse {
   cards: Array<CardSummary & { document: CardDocument }>;
   finished: boolean;

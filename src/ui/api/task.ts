@@ -8,7 +8,7 @@ import { mapLimit } from '../../core/map-limit.js';
 import { PARAMETERS_STEP } from '../../core/types.js';
 import { CairnError } from '../../errors.js';
 import type { TaskLogLine } from '../../client/index.js';
-import { taskSummary } from './run.js';
+import { foreachValueLabel, taskSummary } from './run.js';
 import { runSummary } from './summaries.js';
 import type { ArtifactView, AttemptSummary, CardsResponse, CardSummary, TaskLogResponse, TaskResponse } from './task-types.js';
 
@@ -81,10 +81,11 @@ function artifactsNote(task: Task, count: number): string | null {
 
 export async function taskJson(t: TaskAddress, attempt: number | undefined): Promise<TaskResponse> {
   const [run, task] = await Promise.all([Run.get(`${t.flow}/${t.runId}`), loadTask(t, attempt)]);
-  const [attempts, artifacts, cards] = await Promise.all([
+  const [attempts, artifacts, cards, value] = await Promise.all([
     task.attempts(),
     task.successful ? task.artifacts() : Promise.resolve([]),
     task.cards().catch(() => [] as Card[]),
+    foreachValueLabel(run, task),
   ]);
   const views = await mapLimit(artifacts, 4, async (a): Promise<ArtifactView> => ({
     name: a.name,
@@ -98,7 +99,7 @@ export async function taskJson(t: TaskAddress, attempt: number | undefined): Pro
   return {
     run: runSummary(run),
     task: {
-      ...taskSummary(task),
+      ...taskSummary(task, value),
       startedAt: task.startedAt?.getTime() ?? null,
       parents: task.parents.filter((p) => !p.startsWith(hidden)),
       originPathspec: task.originPathspec ?? null,
@@ -110,7 +111,8 @@ export async function taskJson(t: TaskAddress, attempt: number | undefined): Pro
   };
 }
 
-const lineJson = (l: TaskLogLine) => ({ at: l.at?.getTime() ?? null, text: l.text });
+/** A line of output as the API sends it. */
+export const lineJson = (l: TaskLogLine) => ({ at: l.at?.getTime() ?? null, text: l.text });
 
 /** What the attempt printed on `stream` from byte `from`: the last `MAX_LOG_LINES` lines of it at most. */
 export async function taskLogJson(t: TaskAddress, stream: 'stdout' | 'stderr', q: URLSearchParams): Promise<TaskLogResponse> {

@@ -1,16 +1,17 @@
 /**
  * A task attempt's stdout and stderr: ANSI colours as styled text spans, search, download, and a
- * live tail while the attempt runs (the log route read from the last offset, every half second).
+ * live tail while the attempt runs (the output's event stream, `…/logs/events`: lines as they are
+ * stored, going on from the last offsets read when it reconnects).
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html, type VNode } from '../../../cards/web/h.js';
 import { formatNumber, formatTime } from '../../../cards/web/format.js';
-import type { TaskLogResponse } from '../../api/task-types.js';
+import type { TaskLogEvent } from '../../api/task-types.js';
 import { parseAnsi, stripAnsi, type AnsiSpan, type AnsiStyle } from '../ansi.js';
-import { getJson } from '../data.js';
 
 type Stream = 'stdout' | 'stderr';
-const POLL_MS = 500;
+/** How long to wait before opening the stream again when the browser gave up on it. */
+const RETRY_MS = 2000;
 /** Lines drawn at first (the last ones); more are drawn on request, so that a long output opens fast. */
 const DRAWN = 1000;
 
@@ -41,8 +42,8 @@ function lineOf(n: number, at: number | null, text: string, style: AnsiStyle): {
   return { line: { n, at, plain: stripAnsi(text), spans: parsed.spans }, style: parsed.style };
 }
 
-/** Appends an answer to what was read so far. */
-function appended(prev: LogState, r: TaskLogResponse): LogState {
+/** Appends an event's lines to what was read so far. */
+function appended(prev: LogState, r: TaskLogEvent): LogState {
   let style = prev.style;
   const lines = prev.lines.slice();
   let n = prev.count + r.skipped + 1;
@@ -52,7 +53,7 @@ function appended(prev: LogState, r: TaskLogResponse): LogState {
     style = got.style;
   }
   const partial = r.partial ? lineOf(n, r.partial.at, r.partial.text, style).line : null;
-  return { lines, partial, style, skipped: prev.skipped + r.skipped, count: n - 1, finished: r.finished, error: undefined };
+  return { lines, partial, style, skipped: prev.skipped + r.skipped, count: n - 1, finished: false, error: undefined };
 }
 
 function spanClass(s: AnsiStyle): string {
@@ -100,39 +101,46 @@ function LogLine({ line, needle, partial }: { line: Line; needle: string; partia
   </div>`;
 }
 
-function useLog(url: string, attempt: number): LogState {
+/** Follows one stream of an attempt's output; `onEnd` is called once the attempt is over and all of it was read. */
+function useLog(base: string, stream: Stream, attempt: number, onEnd?: () => void): LogState {
   const [state, setState] = useState<LogState>(EMPTY);
+  const ended = useRef(onEnd);
+  ended.current = onEnd;
   useEffect(() => {
-    let next = 0;
-    let stopped = false;
+    let from = '0.0';
+    let es: EventSource | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const ctl = new AbortController();
     setState(EMPTY);
-    const read = async (): Promise<void> => {
-      try {
-        const r = await getJson<TaskLogResponse>(`${url}?attempt=${attempt}&from=${next}`, ctl.signal);
-        if (stopped) return;
-        next = r.next;
-        setState((prev) => appended(prev, r));
-        if (!r.finished) timer = setTimeout(read, POLL_MS);
-      } catch (e) {
-        if (stopped || (e as Error).name === 'AbortError') return;
-        setState((prev) => ({ ...prev, error: (e as Error).message }));
-        timer = setTimeout(read, POLL_MS * 4);
-      }
+    const open = (): void => {
+      es = new EventSource(`${base}/logs/events?stream=${stream}&attempt=${attempt}&from=${from}`);
+      es.addEventListener('lines', (e) => {
+        const m = e as MessageEvent<string>;
+        if (m.lastEventId) from = m.lastEventId;
+        setState((prev) => appended(prev, JSON.parse(m.data) as TaskLogEvent));
+      });
+      es.addEventListener('end', () => {
+        es?.close();
+        setState((prev) => ({ ...prev, finished: true, error: undefined }));
+        ended.current?.();
+      });
+      es.addEventListener('error', () => {
+        // The browser reconnects by itself (sending the last event id) unless it gave up: then open a new stream from there.
+        if (es?.readyState !== EventSource.CLOSED) return setState((prev) => (prev.error ? prev : { ...prev, error: 'The output stream was interrupted: reconnecting…' }));
+        setState((prev) => ({ ...prev, error: 'The output stream could not be read: trying again…' }));
+        timer = setTimeout(open, RETRY_MS);
+      });
     };
-    void read();
+    open();
     return () => {
-      stopped = true;
-      ctl.abort();
+      es?.close();
       clearTimeout(timer);
     };
-  }, [url, attempt]);
+  }, [base, stream, attempt]);
   return state;
 }
 
-function LogView({ url, attempt, stream, needle }: { url: string; attempt: number; stream: Stream; needle: string }): VNode {
-  const log = useLog(url, attempt);
+function LogView({ base, attempt, stream, needle, onEnd }: { base: string; attempt: number; stream: Stream; needle: string; onEnd?: () => void }): VNode {
+  const log = useLog(base, stream, attempt, onEnd);
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [drawn, setDrawn] = useState(DRAWN);
@@ -167,7 +175,8 @@ function LogView({ url, attempt, stream, needle }: { url: string; attempt: numbe
   </div>`;
 }
 
-export function LogPanel({ base, attempt }: { base: string; attempt: number }): VNode {
+/** `onEnd`: called when the shown attempt is over (its output stream ended). */
+export function LogPanel({ base, attempt, onEnd }: { base: string; attempt: number; onEnd?: () => void }): VNode {
   const [stream, setStream] = useState<Stream>('stdout');
   const [search, setSearch] = useState('');
   const url = `${base}/logs/${stream}`;
@@ -181,6 +190,6 @@ export function LogPanel({ base, attempt }: { base: string; attempt: number }): 
       <input type="search" class="log-search" placeholder="Search the output" aria-label="Search the output" value=${search} onInput=${(e: Event) => setSearch((e.target as HTMLInputElement).value)} />
       <a class="btn" href=${`${url}/download?attempt=${attempt}`} download>Download ${stream}</a>
     </div>
-    <${LogView} key=${`${stream}/${attempt}`} url=${url} attempt=${attempt} stream=${stream} needle=${needle} />
+    <${LogView} key=${`${stream}/${attempt}`} base=${base} attempt=${attempt} stream=${stream} needle=${needle} onEnd=${onEnd} />
   </section>`;
 }

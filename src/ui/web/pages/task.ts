@@ -1,9 +1,8 @@
 /**
  * `/flows/F/runs/R/steps/S/tasks/T[?attempt=N]`: one task. Every attempt (status, times, exit
- * reason, error), the shown attempt's output (live while it runs), its artifacts with previews fit
- * to their values (the card viewer's), and its cards.
+ * reason, error), the shown attempt's output (live while it runs; the page is read again when the
+ * attempt is over), its artifacts with previews fit to their values (the card viewer's), and its cards.
  */
-import { useEffect } from 'preact/hooks';
 import { html, type VNode } from '../../../cards/web/h.js';
 import { formatBytes } from '../../../cards/web/format.js';
 import { isInline, Preview } from '../../../cards/web/preview.js';
@@ -14,8 +13,6 @@ import { flowHref, hrefOf, runHref, taskHref } from '../router.js';
 import { CardsPanel } from './task-cards.js';
 import { LogPanel } from './task-logs.js';
 import './task.css';
-
-const REFRESH_MS = 2000;
 
 function ExitReason({ a }: { a: AttemptSummary }): VNode {
   if (a.status === 'running') return html`<span class="muted">running</span>`;
@@ -80,11 +77,6 @@ export function TaskPage({ flow, runId, step, taskId, query }: { flow: string; r
   const attemptParam = query.get('attempt');
   const { data, error, reload } = useApi<TaskResponse>(attemptParam ? `${base}?attempt=${encodeURIComponent(attemptParam)}` : base);
   const running = data?.task.status === 'running';
-  useEffect(() => {
-    if (!running) return undefined;
-    const timer = setInterval(reload, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [running, reload]);
   if (error && !data) return html`<${Failure} error=${error} />`;
   if (!data) return html`<${Loading} />`;
   const t = data.task;
@@ -94,6 +86,7 @@ export function TaskPage({ flow, runId, step, taskId, query }: { flow: string; r
     <header class="page-head">
       <h1 class="mono">${step}/${taskId}</h1>
       <${Status} status=${t.status} lost=${t.lost} />
+      ${t.foreach ? html`<span class="task-input" title=${`the foreach input: element ${t.foreach.index} of ${t.foreach.var}`}><span class="muted mono">${t.foreach.var}[${t.foreach.index}]</span> ${t.foreach.value !== undefined ? html`<span class="mono strong">${t.foreach.value}</span>` : null}</span>` : null}
       <span class="muted mono small">${t.pathspec}</span>
       <a class="btn" href=${hrefOf('flows', flow, 'runs', runId)}>← Run</a>
     </header>
@@ -103,7 +96,7 @@ export function TaskPage({ flow, runId, step, taskId, query }: { flow: string; r
       <h2>Attempts <span class="count">${data.attempts.length}</span></h2>
       <${Attempts} attempts=${data.attempts} shown=${t.attempt} href=${attemptHref} />
     </section>
-    <${LogPanel} base=${base} attempt=${t.attempt} />
+    <${LogPanel} base=${base} attempt=${t.attempt} onEnd=${running ? reload : undefined} />
     <section class="panel artifacts">
       <h2>Artifacts <span class="count">${data.artifacts.length}</span></h2>
       ${data.artifactsNote ? html`<div class="empty">${data.artifactsNote}</div>` : data.artifacts.map((a) => html`<${Artifact} key=${a.name} a=${a} />`)}

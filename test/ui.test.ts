@@ -94,6 +94,28 @@ describe('cairn ui', { skip: BROWSER_SKIP }, () => {
     await page.close();
   });
 
+  it("names each page's first API answer in its HTML, and the page reads that preloaded answer (one request, not two)", async () => {
+    const html = (await get(`${ui.origin}/flows/ShowFlow?tag=first`)).text;
+    assert.match(html, /<link rel="preload" href="\/api\/flows\/ShowFlow\/runs\?tag=first&amp;limit=50" as="fetch" crossorigin="anonymous">/);
+    assert.match((await get(`${ui.origin}/flows/ShowFlow/runs/${runIds[0]}`)).text, new RegExp(`<link rel="preload" href="/api/flows/ShowFlow/runs/${runIds[0]}" as="fetch"`));
+    assert.doesNotMatch((await get(`${ui.origin}/flows/ShowFlow?since=2026-01-01T10:00`)).text, /rel="preload"/, 'a local time is read by the page');
+    assert.doesNotMatch((await get(`${ui.origin}/no/such/page`)).text, /rel="preload"/);
+    const { page, errors } = await openPage(browser, { allow: ui.origin });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url().slice(ui.origin.length)));
+    const warnings: string[] = [];
+    page.on('console', (m) => warnings.push(m.text()));
+    for (const [path, first] of [['/flows/ShowFlow', 'table.runs tbody tr'], ['/', 'table.flows tbody tr'], [`/flows/ShowFlow/runs/${runIds[0]}`, '.cc-dag-node']] as const) {
+      requests.length = 0;
+      await page.goto(`${ui.origin}${path}`);
+      await page.locator(first).first().waitFor();
+      assert.equal(requests.filter((u) => u.startsWith('/api/')).length, 1, `${path}: ${requests.join(' ')}`);
+    }
+    assert.deepEqual(warnings.filter((w) => /preload/i.test(w)), [], 'every preload was used');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('filters runs by tag, status, user and time, in the URL', async () => {
     const { page } = await openPage(browser, { allow: ui.origin });
     await page.goto(`${ui.origin}/flows/ShowFlow?tag=first`);

@@ -13,6 +13,7 @@ import { apiRoute } from './routes.js';
 import { taskPagesRoute } from './task-routes.js';
 import { errorBody, sendJson, statusOf } from './http.js';
 import { pageHtml } from './page.js';
+import { pageDataUrl } from './data-urls.js';
 import { pageRoute, pathSegments, type PageRoute } from './paths.js';
 import { isLoopbackHost, refusal, setCommonHeaders, setPageHeaders } from './security.js';
 
@@ -131,7 +132,8 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     if (route && !(await pageExists(route, url.searchParams))) status = 404;
     setPageHeaders(res);
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : pageHtml({ status }));
+    const preload = route && status === 200 ? pageDataUrl(route, url.searchParams) : undefined;
+    res.end(req.method === 'HEAD' ? undefined : pageHtml({ status, ...(preload ? { preload } : {}) }));
   };
 
   const server = createServer((req, res) => {

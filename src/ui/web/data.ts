@@ -8,7 +8,8 @@ export class ApiFailure extends Error {
 }
 
 export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { headers: { Accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  // No extra headers: the page's first answer is preloaded (see data-urls.ts), and a fetch must match the preload to use it.
+  const res = await fetch(url, signal ? { signal } : {});
   const body = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string } } | undefined;
   if (!res.ok) throw new ApiFailure(res.status, body?.error?.code ?? 'HTTP', body?.error?.message ?? `The UI server answered ${res.status}.`);
   return body as T;

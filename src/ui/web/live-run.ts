@@ -1,10 +1,12 @@
 /**
- * A run as it goes: the run page's data from the live stream (`/api/flows/F/runs/R/events`, docs/ui.md):
- * the whole run when the stream opens, then what changed, merged in, until the run is over.
+ * A run as it goes: the run page's data (`/api/flows/F/runs/R`, preloaded with the page) and, while
+ * the run goes, its live stream (`…/events`, docs/ui.md): the whole run when the stream opens, then
+ * what changed, merged in, until the run is over.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { RunDelta, RunResponse, StepSummary, TaskSummary } from '../api/types.js';
 import { getJson } from './data.js';
+import { runDataUrl } from '../data-urls.js';
 
 /** Merges an update into the run it changes (a new object; unchanged steps keep their arrays). */
 export function mergeDelta(data: RunResponse, d: RunDelta): RunResponse {
@@ -52,42 +54,46 @@ export interface LiveRun {
 export function useLiveRun(flow: string, runId: string): LiveRun {
   const [state, setState] = useState<LiveRun>({ data: undefined, error: undefined, live: false, at: 0 });
   useEffect(() => {
-    const base = `/api/flows/${encodeURIComponent(flow)}/runs/${encodeURIComponent(runId)}`;
-    const es = new EventSource(`${base}/events`);
+    const base = runDataUrl(flow, runId);
+    let es: EventSource | undefined;
     let data: RunResponse | undefined;
     let done = false;
-    es.addEventListener('run', (e) => {
-      data = JSON.parse((e as MessageEvent<string>).data) as RunResponse;
-      setState({ data, error: undefined, live: data.run.status === 'running', at: Date.now() });
-    });
-    es.addEventListener('update', (e) => {
-      if (!data) return;
-      data = mergeDelta(data, JSON.parse((e as MessageEvent<string>).data) as RunDelta);
-      setState({ data, error: undefined, live: true, at: Date.now() });
-    });
-    es.addEventListener('end', () => {
-      done = true;
-      es.close();
-      setState((s) => ({ ...s, live: false }));
-    });
-    es.onerror = () => {
-      if (done) return;
-      if (data) {
-        // The browser reconnects by itself; the stream then starts with the whole run again.
+    let closed = false;
+    // The run as it is now (preloaded with the page), then, while it runs, its live stream.
+    getJson<RunResponse>(base).then(
+      (d) => {
+        if (closed) return;
+        data = d;
+        setState({ data: d, error: undefined, live: d.run.status === 'running', at: Date.now() });
+        if (d.run.status === 'running') follow();
+      },
+      (error: Error) => !closed && setState({ data: undefined, error, live: false, at: Date.now() }),
+    );
+    const follow = (): void => {
+      es = new EventSource(`${base}/events`);
+      es.addEventListener('run', (e) => {
+        data = JSON.parse((e as MessageEvent<string>).data) as RunResponse;
+        setState({ data, error: undefined, live: data.run.status === 'running', at: Date.now() });
+      });
+      es.addEventListener('update', (e) => {
+        if (!data) return;
+        data = mergeDelta(data, JSON.parse((e as MessageEvent<string>).data) as RunDelta);
+        setState({ data, error: undefined, live: true, at: Date.now() });
+      });
+      es.addEventListener('end', () => {
+        done = true;
+        es?.close();
         setState((s) => ({ ...s, live: false }));
-        return;
-      }
-      // The stream did not open: the JSON answer says why (a missing run is a 404).
-      es.close();
-      getJson<RunResponse>(base).then(
-        (d) => {
-          data = d;
-          setState({ data: d, error: undefined, live: false, at: Date.now() });
-        },
-        (error: Error) => setState({ data: undefined, error, live: false, at: Date.now() }),
-      );
+      });
+      es.onerror = () => {
+        // The browser reconnects by itself; the stream then starts with the whole run again.
+        if (!done) setState((s) => ({ ...s, live: false }));
+      };
     };
-    return () => es.close();
+    return () => {
+      closed = true;
+      es?.close();
+    };
   }, [flow, runId]);
   return state;
 }

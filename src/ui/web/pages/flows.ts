@@ -4,9 +4,10 @@ import type { FlowsResponse } from '../../api/types.js';
 import { Failure, Loading, Status, Took, When } from '../bits.js';
 import { useApi } from '../data.js';
 import { flowHref, runHref } from '../router.js';
+import { flowsDataUrl } from '../../data-urls.js';
 
 export function FlowsPage(): VNode {
-  const { data, error } = useApi<FlowsResponse>('/api/flows');
+  const { data, error } = useApi<FlowsResponse>(flowsDataUrl());
   if (error) return html`<${Failure} error=${error} />`;
   if (!data) return html`<${Loading} />`;
   return html`<div class="page">

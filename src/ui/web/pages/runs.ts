@@ -6,25 +6,14 @@ import { Crumbs, Failure, Loading, Params, Status, Tags, Took, When } from '../b
 import { useApi } from '../data.js';
 import { flowHref, navigate, runHref } from '../router.js';
 import { compareHref } from './compare.js';
+import { RUNS_FILTERS, runsDataUrl } from '../../data-urls.js';
 
-const FILTERS = ['status', 'tag', 'user', 'since', 'until'] as const;
+const FILTERS = RUNS_FILTERS;
 
 /** A `datetime-local` value (the reader's local time) as epoch ms for the API. */
 function toMs(local: string): string {
   const ms = new Date(local).getTime();
   return Number.isFinite(ms) ? String(ms) : local;
-}
-
-function apiUrl(flow: string, query: URLSearchParams): string {
-  const q = new URLSearchParams();
-  for (const k of FILTERS) {
-    const v = query.get(k);
-    if (v) q.set(k, k === 'since' || k === 'until' ? toMs(v) : v);
-  }
-  const before = query.get('before');
-  if (before) q.set('before', before);
-  q.set('limit', '50');
-  return `/api/flows/${encodeURIComponent(flow)}/runs?${q}`;
 }
 
 function Filters({ flow, query }: { flow: string; query: URLSearchParams }): VNode {
@@ -53,7 +42,7 @@ function Filters({ flow, query }: { flow: string; query: URLSearchParams }): VNo
 }
 
 export function RunsPage({ flow, query }: { flow: string; query: URLSearchParams }): VNode {
-  const { data, error, loading } = useApi<RunsResponse>(apiUrl(flow, query));
+  const { data, error, loading } = useApi<RunsResponse>(runsDataUrl(flow, query, toMs)!);
   // Two runs chosen to compare (the older one is A).
   const [picked, setPicked] = useState<string[]>([]);
   const age = (id: string) => data?.runs.findIndex((r) => r.id === id) ?? -1;

@@ -12,6 +12,7 @@ import { useApi } from '../data.js';
 import { flowHref, hrefOf, runHref, taskHref } from '../router.js';
 import { CardsPanel } from './task-cards.js';
 import { LogPanel } from './task-logs.js';
+import { taskDataBase, taskDataUrl } from '../../data-urls.js';
 import './task.css';
 
 function ExitReason({ a }: { a: AttemptSummary }): VNode {
@@ -73,9 +74,9 @@ function Facts({ data }: { data: TaskResponse }): VNode {
 
 export function TaskPage({ flow, runId, step, taskId, query }: { flow: string; runId: string; step: string; taskId: string; query: URLSearchParams }): VNode {
   const page = taskHref(flow, runId, step, taskId);
-  const base = `/api${page}`;
+  const base = taskDataBase(flow, runId, step, taskId);
   const attemptParam = query.get('attempt');
-  const { data, error, reload } = useApi<TaskResponse>(attemptParam ? `${base}?attempt=${encodeURIComponent(attemptParam)}` : base);
+  const { data, error, reload } = useApi<TaskResponse>(taskDataUrl(flow, runId, step, taskId, attemptParam));
   const running = data?.task.status === 'running';
   if (error && !data) return html`<${Failure} error=${error} />`;
   if (!data) return html`<${Loading} />`;

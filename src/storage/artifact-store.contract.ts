@@ -86,6 +86,15 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
         }
       }));
 
+    it('reads the first bytes of a blob (all of a shorter one) without reading the rest', () =>
+      withStore(async ({ store }) => {
+        if (!store.getBlobHead) return;
+        const sha = await store.putBlob(bytesOf('0123456789'));
+        assert.equal(Buffer.from(await store.getBlobHead(sha, 4)).toString(), '0123');
+        assert.equal(Buffer.from(await store.getBlobHead(sha, 100)).toString(), '0123456789');
+        await rejectsWithCode(() => store.getBlobHead!(sha1Hex(bytesOf('absent')), 4), 'NOT_FOUND');
+      }));
+
     it('returns the same address when the same bytes are put again', () =>
       withStore(async ({ store }) => {
         const a = await store.putBlob(bytesOf('same'));

@@ -57,3 +57,12 @@ test('the registry loads every command under its own name, each declared with de
   }
   assert.equal(await loadCommand('nope'), undefined);
 });
+
+test('every option of run is a name a flow parameter cannot take (resume takes no parameters)', async () => {
+  const { RESERVED_PARAMETER_NAMES } = await import('../orchestrator/parameters.js');
+  const command = await loadCommand('run');
+  assert.ok(command && !isGroup(command));
+  for (const option of Object.keys(command.options ?? {})) {
+    assert.ok(RESERVED_PARAMETER_NAMES.includes(option), `--${option} of run is not in RESERVED_PARAMETER_NAMES`);
+  }
+});

@@ -87,7 +87,7 @@ test('class constants are the storable static properties of the class and its ba
 });
 
 test('reserved names are refused, in any case and with - or _', () => {
-  for (const name of ['tag', 'TAGS', 'run-id-file', 'run_id_file', 'max-workers', 'origin-run-id', 'help', 'namespace', 'with']) {
+  for (const name of ['tag', 'TAGS', 'run-id-file', 'run_id_file', 'max-workers', 'origin-run-id', 'help', 'namespace', 'with', 'cache', 'no_cache', 'Executor']) {
     invalid(() => discoverParameters(flowWith({ p: () => Parameter(name) })), new RegExp(`^BadFlow: Parameter --${name} \\(field p\\): '${name}' is a reserved name`));
   }
 });

@@ -35,7 +35,7 @@ export interface FlowParameters {
 export const RESERVED_PARAMETER_NAMES: readonly string[] = [
   'params', 'with', 'tag', 'namespace', 'obj', 'tags', 'decospecs', 'run-id-file', 'max-num-splits', 'max-workers',
   'max-log-size', 'user-namespace', 'run-id', 'task-id', 'runner-attribute-file', 'origin-run-id', 'help',
-  'branch', 'production',
+  'branch', 'production', 'cache', 'no-cache', 'no-progress', 'executor',
 ];
 
 /** Members of every flow instance that a parameter or constant would hide. */

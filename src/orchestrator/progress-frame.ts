@@ -12,7 +12,9 @@ export interface StepProgress {
   /** Failed attempts waiting for their retry or fallback. */
   retrying: number;
   done: number;
+  /** Tasks reused instead of run: cloned by resume, or step-cache hits (`cached` of them). */
   cloned: number;
+  cached: number;
   failed: number;
   /** Tasks killed because another task failed or the run was interrupted. */
   killed: number;
@@ -54,7 +56,7 @@ const SGR: Record<Style, [string, string]> = {
 const NAME_WIDTH = 24;
 
 export function newStepProgress(name: string): StepProgress {
-  return { name, planned: 0, running: 0, retrying: 0, done: 0, cloned: 0, failed: 0, killed: 0 };
+  return { name, planned: 0, running: 0, retrying: 0, done: 0, cloned: 0, cached: 0, failed: 0, killed: 0 };
 }
 
 /** `0.4s`, `12s`, `4m05s`, `1h02m`. */
@@ -101,7 +103,8 @@ function details(s: StepProgress, final: boolean): Segment[] {
   if (s.retrying) parts.push({ text: `${s.retrying} retrying`, style: 'yellow' });
   if (s.failed) parts.push({ text: `${s.failed} failed`, style: 'red' });
   if (s.killed) parts.push({ text: `${s.killed} killed`, style: 'red' });
-  if (s.cloned) parts.push({ text: `${s.cloned} cloned`, style: 'dim' });
+  if (s.cached) parts.push({ text: `${s.cached} cache ${s.cached === 1 ? 'hit' : 'hits'}`, style: 'green' });
+  if (s.cloned > s.cached) parts.push({ text: `${s.cloned - s.cached} cloned`, style: 'dim' });
   if (final && s.planned === 0) parts.push({ text: 'not run', style: 'dim' });
   return parts.flatMap((p, i) => (i === 0 ? [p] : [{ text: ', ' }, p]));
 }

@@ -147,6 +147,18 @@ describe('ProgressReporter', () => {
     reporter.flush();
   });
 
+  test('shows step-cache hits apart from tasks cloned by resume', () => {
+    const { term, reporter, clock } = setup();
+    foreachRun(reporter, clock, 5, 0, 0);
+    for (let i = 0; i < 3; i++) reporter.taskCloned(ref('measure', i + 2), `${RUN}/measure/${i + 2}`, 'cache');
+    reporter.taskCloned(ref('measure', 5), `${RUN}/measure/5`);
+    const m = reporter.progressOf('measure')!;
+    assert.deepEqual([m.cloned, m.cached], [4, 3]);
+    reporter.flush();
+    const line = frameOf(term).find((l) => l.trim().startsWith('measure'))!;
+    assert.match(line, /4\/5 .*3 cache hits, 1 cloned$/);
+  });
+
   test('draws one line per step in graph order with counts, a bar and elapsed time', () => {
     const { term, reporter, clock } = setup();
     foreachRun(reporter, clock, 200, 120, 8);

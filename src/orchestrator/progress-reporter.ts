@@ -150,9 +150,10 @@ export class ProgressReporter implements RunReporter {
     this.soon();
   }
 
-  taskCloned(t: TaskRef, _originPathspec: string): void {
+  taskCloned(t: TaskRef, _originPathspec: string, how: 'resume' | 'cache' = 'resume'): void {
     const s = this.leave(t);
     s.cloned++;
+    if (how === 'cache') s.cached++;
     s.firstStart ??= this.now();
     s.lastEnd = this.now();
   }

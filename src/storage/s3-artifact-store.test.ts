@@ -154,6 +154,26 @@ if (!env) {
       assert.equal(w.count('CopyObjectCommand', 200) + w2.count('CopyObjectCommand', 200), 2);
     });
 
+    it('refreshes a blob larger than one CopyObject takes by a multipart copy of its ranges', async () => {
+      const store = makeStore({ singleCopyLimit: 6 * 1024 * 1024, cacheDir: undefined });
+      const w = watch(store.client);
+      const bytes = new Uint8Array(13 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
+      const sha = await store.putBlob(bytes);
+      const key = { Bucket: bucket.name, Key: store.blobKey(sha) };
+      const before = await bucket.client.send(new HeadObjectCommand(key));
+      w.reset();
+      await store.putBlob(bytes); // stored already: refreshed in place
+      assert.equal(w.count('CopyObjectCommand'), 0);
+      assert.equal(w.count('UploadPartCopyCommand', 200), 3); // 6 + 6 + 1 MiB
+      assert.equal(w.count('CompleteMultipartUploadCommand', 200), 1);
+      assert.equal(w.count('UploadPartCommand') + w.count('PutObjectCommand'), 0);
+      const after = await bucket.client.send(new HeadObjectCommand(key));
+      assert.equal(after.ContentLength, bytes.byteLength);
+      assert.ok(after.Metadata?.['cairn-refreshed'], 'the copy carries the refresh metadata');
+      assert.notEqual(after.ETag, before.ETag);
+      assert.ok(Buffer.from(await store.getBlob(sha)).equals(Buffer.from(bytes)), 'the refreshed blob reads back verified');
+    });
+
     it('round-trips a 40 MiB Float64Array through a multipart upload and parallel ranged reads', async () => {
       const values = new Float64Array(5 * 1024 * 1024);
       for (let i = 0; i < values.length; i++) values[i] = Math.sin(i) * i;

@@ -73,7 +73,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
   private bucketCheck: Promise<void> | undefined;
 
   constructor(options: S3ArtifactStoreOptions) {
-    const { cacheDir, concurrency, multipartThreshold, partSize, settings } = checkStoreOptions(options);
+    const { cacheDir, concurrency, multipartThreshold, partSize, singleCopyLimit, settings } = checkStoreOptions(options);
     this.settings = settings;
     this.location = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
     const n = concurrency;
@@ -84,7 +84,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
     this.partSize = partSize;
     this.multipartThreshold = multipartThreshold;
     this.bridge = new SyncBridge(settings, { ...process.env });
-    this.maintenance = new S3Maintenance(this.io, (...parts) => this.key(...parts));
+    this.maintenance = new S3Maintenance(this.io, (...parts) => this.key(...parts), singleCopyLimit);
   }
 
   private key(...parts: string[]): string {
@@ -162,7 +162,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
     const size = blobSize(parts);
     try {
       // An existing blob is refreshed rather than sent again, so that a `gc` running now keeps it.
-      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.blobIntact(key, size)) && (await this.maintenance.touch(key))) return;
+      if ((size >= HEAD_FIRST_BYTES || !this.conditionalPuts) && (await this.blobIntact(key, size)) && (await this.maintenance.touch(key, size))) return;
       if (size >= this.multipartThreshold) {
         await uploadMultipart(this.io, key, parts, partSizeFor(size, this.partSize));
         return;
@@ -196,7 +196,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
           // A blob is there (another writer stored the same bytes): trust it once its size is checked, and
           // refresh it so that a `gc` running now keeps it; put it again if it went meanwhile.
           if (await this.blobIntact(key, bytes.byteLength)) {
-            if (await this.maintenance.touch(key)) return;
+            if (await this.maintenance.touch(key, bytes.byteLength)) return;
             continue;
           }
           replace = true;
@@ -205,7 +205,7 @@ export class S3ArtifactStore implements MaintainedArtifactStore {
         if (conditional && isConditionalConflict(e) && attempt < 5) continue; // raced with that writer: ask again
         if (conditional && isNotImplemented(e)) {
           this.conditionalPuts = false;
-          if ((await this.blobIntact(key, bytes.byteLength)) && (await this.maintenance.touch(key))) return;
+          if ((await this.blobIntact(key, bytes.byteLength)) && (await this.maintenance.touch(key, bytes.byteLength))) return;
           continue;
         }
         throw e;

@@ -4,7 +4,8 @@
  * multipart uploads that a crashed write left unfinished.
  *
  * - A blob is refreshed by copying the object onto itself with new metadata, which gives it a new
- *   LastModified without sending its bytes.
+ *   LastModified without sending its bytes: one CopyObject, or for an object larger than one
+ *   CopyObject takes (5 GiB on S3), a multipart copy of its ranges (`copyInParts`).
  * - S3 reports LastModified to the second, so a blob's `modifiedAt` is the end of that second: a
  *   blob refreshed just after a cutoff never reads as older than it.
  * - `deleteBlob` reads the object's LastModified again right before deleting it. S3 has no
@@ -26,8 +27,8 @@ import { CairnError } from '../errors.js';
 import { isSha1Hex } from './hash.js';
 import { checkSegment } from './keys.js';
 import { parseRecordForGc, RUN_AREAS } from './local-maintenance.js';
-import { forEachLimit, isMissingObject, s3Failure } from './s3-client.js';
-import type { S3Io } from './s3-transfer.js';
+import { forEachLimit, httpStatus, isMissingObject, s3Failure } from './s3-client.js';
+import { copyInParts, SINGLE_COPY_LIMIT, type S3Io } from './s3-transfer.js';
 import type { BlobInfo, TaskRecord } from './types.js';
 
 /** How many requests a maintenance batch keeps in flight. */
@@ -37,6 +38,8 @@ export class S3Maintenance {
   constructor(
     private readonly io: S3Io,
     private readonly key: (...parts: string[]) => string,
+    /** Objects larger than this are refreshed by a multipart copy. */
+    private readonly singleCopyLimit = SINGLE_COPY_LIMIT,
   ) {}
 
   private get bucket(): string {
@@ -73,25 +76,50 @@ export class S3Maintenance {
     return names;
   }
 
-  /** Refreshes a blob's LastModified; false when it does not exist. */
-  async touch(blobKey: string): Promise<boolean> {
+  /**
+   * Refreshes a blob's LastModified; false when it does not exist. `size`, when the caller knows it,
+   * chooses the copy; without it, a copy the server refuses as too large is retried in parts.
+   */
+  async touch(blobKey: string, size?: number): Promise<boolean> {
+    const metadata = { 'cairn-refreshed': String(Date.now()) };
     try {
-      await this.io.limit.run(() =>
-        this.io.client.send(
-          new CopyObjectCommand({
-            Bucket: this.bucket,
-            Key: blobKey,
-            CopySource: `${this.bucket}/${blobKey}`,
-            MetadataDirective: 'REPLACE',
-            ContentType: 'application/octet-stream',
-            Metadata: { 'cairn-refreshed': String(Date.now()) },
-          }),
-        ),
-      );
+      if (size !== undefined && size > this.singleCopyLimit) {
+        await copyInParts(this.io, blobKey, size, metadata, this.singleCopyLimit);
+        return true;
+      }
+      try {
+        await this.io.limit.run(() =>
+          this.io.client.send(
+            new CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: blobKey,
+              CopySource: `${this.bucket}/${blobKey}`,
+              MetadataDirective: 'REPLACE',
+              ContentType: 'application/octet-stream',
+              Metadata: metadata,
+            }),
+          ),
+        );
+      } catch (e) {
+        const known = size !== undefined || httpStatus(e) !== 400 ? undefined : await this.sizeOf(blobKey);
+        if (known === undefined || known <= this.singleCopyLimit) throw e;
+        await copyInParts(this.io, blobKey, known, metadata, this.singleCopyLimit);
+      }
       return true;
     } catch (e) {
       if (isMissingObject(e)) return false;
       throw this.fail(e, `Cannot refresh ${blobKey}`);
+    }
+  }
+
+  /** The size of an object, or undefined when it does not exist. */
+  private async sizeOf(key: string): Promise<number | undefined> {
+    try {
+      const head = await this.io.limit.run(() => this.io.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+      return head.ContentLength;
+    } catch (e) {
+      if (isMissingObject(e)) return undefined;
+      throw e;
     }
   }
 

@@ -1,7 +1,7 @@
 /** The settings of an S3 artifact store: what a caller may give, checked, with their defaults. */
 import { CairnError } from '../errors.js';
 import { DEFAULT_CONCURRENCY, type S3Settings } from './s3-client.js';
-import { CHUNK_BYTES } from './s3-transfer.js';
+import { CHUNK_BYTES, SINGLE_COPY_LIMIT } from './s3-transfer.js';
 
 export interface S3ArtifactStoreOptions extends S3Settings {
   /** Folder of the local read cache; without one, every read goes to the server. */
@@ -12,6 +12,8 @@ export interface S3ArtifactStoreOptions extends S3Settings {
   multipartThreshold?: number;
   /** Size of the parts of a multipart upload (default 8 MiB; at least 5 MiB). */
   partSize?: number;
+  /** Blobs larger than this are refreshed by a multipart copy, not one CopyObject (default and most: S3's 5 GiB; at least 5 MiB). */
+  singleCopyLimit?: number;
 }
 
 const MIN_PART = 5 * 1024 * 1024;
@@ -37,14 +39,16 @@ export function checkStoreOptions(options: S3ArtifactStoreOptions): {
   concurrency: number;
   multipartThreshold: number;
   partSize: number;
+  singleCopyLimit: number;
 } {
   checkSettings(options);
-  const { cacheDir, concurrency, multipartThreshold, partSize, ...settings } = options;
+  const { cacheDir, concurrency, multipartThreshold, partSize, singleCopyLimit, ...settings } = options;
   return {
     settings,
     cacheDir,
     concurrency: Math.max(1, concurrency ?? DEFAULT_CONCURRENCY),
     multipartThreshold: Math.max(MIN_PART, multipartThreshold ?? 2 * CHUNK_BYTES),
     partSize: Math.max(MIN_PART, partSize ?? CHUNK_BYTES),
+    singleCopyLimit: Math.min(SINGLE_COPY_LIMIT, Math.max(MIN_PART, singleCopyLimit ?? SINGLE_COPY_LIMIT)),
   };
 }

@@ -13,6 +13,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type CompletedPart,
   type GetObjectCommandOutput,
   type S3Client,
@@ -33,6 +34,10 @@ export const CHUNK_BYTES = 8 * 1024 * 1024;
 export const TRANSFER_CONCURRENCY = 6;
 /** S3 allows at most this many parts in one upload. */
 const MAX_PARTS = 10_000;
+/** The largest object one CopyObject takes (S3's limit: 5 GiB); larger ones are copied in parts. */
+export const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
+/** Parts of a multipart copy are this large (or larger, to fit in 10,000 parts; at most the single-copy limit). */
+const COPY_PART_BYTES = 512 * 1024 * 1024;
 
 /** Where the bytes of a read go: `start` once the size is known, then `write`s at offsets. */
 interface Sink {
@@ -231,6 +236,39 @@ export async function uploadMultipart(io: S3Io, key: string, parts: readonly Uin
   } catch (e) {
     await limit.run(() => client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId }))).catch(() => undefined);
     if (isPreconditionFailed(e)) return; // another writer completed the same blob first
+    throw e;
+  }
+}
+
+/**
+ * Copies the object at `key` onto itself in parts (UploadPartCopy), with new metadata: what
+ * refreshing an object larger than one CopyObject takes does. The object is replaced only when the
+ * upload completes (a failed copy leaves it as it was, and aborts the upload).
+ */
+export async function copyInParts(io: S3Io, key: string, size: number, metadata: Record<string, string>, singleCopyLimit = SINGLE_COPY_LIMIT): Promise<void> {
+  const { client, settings, limit } = io;
+  const Bucket = settings.bucket;
+  const partSize = Math.min(singleCopyLimit, Math.max(partSizeFor(size), Math.min(COPY_PART_BYTES, singleCopyLimit)));
+  const created = await limit.run(() =>
+    client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: 'application/octet-stream', Metadata: metadata })),
+  );
+  const UploadId = created.UploadId;
+  if (!UploadId) throw new CairnError('STORE', `The S3 server gave no upload id for ${key}.`);
+  const count = Math.max(1, Math.ceil(size / partSize));
+  const done: CompletedPart[] = new Array<CompletedPart>(count);
+  try {
+    await forEachLimit(Array.from({ length: count }, (_, i) => i), TRANSFER_CONCURRENCY, (i) =>
+      limit.run(async () => {
+        const range = `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`;
+        const r = await client.send(
+          new UploadPartCopyCommand({ Bucket, Key: key, UploadId, PartNumber: i + 1, CopySource: `${Bucket}/${key}`, CopySourceRange: range }),
+        );
+        done[i] = { PartNumber: i + 1, ETag: r.CopyPartResult?.ETag };
+      }),
+    );
+    await limit.run(() => client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: done } })));
+  } catch (e) {
+    await limit.run(() => client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId }))).catch(() => undefined);
     throw e;
   }
 }

@@ -40,6 +40,12 @@ function ddMs(dir, mb) {
   return ms;
 }
 
+/** Touching `mb` MiB of fresh memory in a new process: what a VM charges for first use of pages (the page cache's too). */
+function freshMemoryMs(mb) {
+  const out = execFileSync(process.execPath, ['-e', `const t = performance.now(); Buffer.allocUnsafeSlow(${mb * MiB}).fill(1); console.log(performance.now() - t)`]);
+  return Number(String(out).trim());
+}
+
 export function dataCases({ project, timed, report, median, repeat, quick, results }) {
   const line = (text) => {
     results.push(text);
@@ -76,11 +82,13 @@ export function dataCases({ project, timed, report, median, repeat, quick, resul
       await timed(cairnIn(dir), ['run', 'gen.ts'], dir, env(-1)); // compile the flows, warm the page cache
       await timed(cairnIn(dir), ['run', 'pass.ts'], dir, env(-2));
       const dd = [];
+      const fresh = [];
       const direct = [];
       const gen = [];
       const pass = [];
       for (let i = 0; i < n; i++) {
         dd.push(ddMs(dir, mb));
+        fresh.push(freshMemoryMs(mb));
         direct.push(await storeInProcess(dir, mb, 1));
         gen.push(await timed(cairnIn(dir), ['run', 'gen.ts'], dir, env(i), { children: true }));
         pass.push(await timed(cairnIn(dir), ['run', 'pass.ts'], dir, env(i), { children: true }));
@@ -88,6 +96,7 @@ export function dataCases({ project, timed, report, median, repeat, quick, resul
       const ddm = median(dd);
       const storeMs = median(direct);
       line(`artifact200: dd 200 MiB conv=fsync, same disk (median)      ${(ddm / 1000).toFixed(3).padStart(9)} s    [runs: ${n}]`);
+      line(`artifact200: floor: touch 200 MiB of fresh memory (median) ${(median(fresh) / 1000).toFixed(3).padStart(9)} s    [runs: ${n}]`);
       line(`artifact200: store a 200 MiB Float64Array (encode+sha1+write) ${(storeMs / 1000).toFixed(3).padStart(9)} s    ratio to dd ${(storeMs / ddm).toFixed(2)} (target <= 1.5)`);
       const overhead = median(pass.map((r) => r.ms)) - median(gen.map((r) => r.ms));
       report('artifact200: write + read run, beyond generating (median)', overhead / 1000, 's', 1.0, `  [runs: ${n}]`);

@@ -12,7 +12,7 @@ import type { StoreConfig } from '../storage/config.js';
 import type { ArtifactInfo, ArtifactStore, MaintainedArtifactStore, MetadataStore, TaskRecord } from '../storage/types.js';
 import type { TaskSpec, TaskSuccess } from '../runtime/protocol.js';
 import { formatSeconds, recordParametersTask, taskSpec } from './task-spec.js';
-import { LOST_WORKER_RETRIES, WORKER_LOST, type Executor, type ExecutionResult } from './executors/types.js';
+import { isLostAttempt, LOST_WORKER_RETRIES, type Executor, type ExecutionResult } from './executors/types.js';
 import { stopReason, type StopSignal, type StopSignals } from './stop-signals.js';
 import type { LoadedFlow } from './load-flow.js';
 import { loaderDirs } from './load-flow.js';
@@ -337,8 +337,8 @@ export class RunExecution {
     }
     const { retry, catchError } = task.settings;
     const wasFallback = fallback !== undefined;
-    // An attempt whose worker went away is run again as a new attempt, on top of the @retry budget.
-    const lost = !this.stopping && outcome.exception.type === WORKER_LOST && task.lost < LOST_WORKER_RETRIES;
+    // An attempt whose worker or job went away is run again as a new attempt, on top of the @retry budget.
+    const lost = !this.stopping && isLostAttempt(outcome.exception.type) && task.lost < LOST_WORKER_RETRIES;
     if (lost) task.lost++;
     const canRetry = lost || (!this.stopping && !wasFallback && retry !== undefined && attempt - task.lost < retry.times);
     const canFallback = !this.stopping && !wasFallback && !canRetry && catchError !== undefined;

@@ -23,7 +23,7 @@ import {
   type JobResult, type Resources, type RunMessage,
 } from './queue-protocol.js';
 import { closeRedis, connectRedis } from './redis.js';
-import { WORKER_LOST, type ExecutionResult, type Executor, type TaskEvents } from './types.js';
+import { JOB_LOST, WORKER_LOST, type ExecutionResult, type Executor, type TaskEvents } from './types.js';
 
 export interface QueueExecutorOptions {
   redisUrl: string;
@@ -70,6 +70,8 @@ export class QueueExecutor implements Executor {
   private readonly local: Pending[] = [];
   private readonly toAdd: Pending[] = [];
   private readonly classes = new Map<string, Promise<ClassQueue>>();
+  /** Queues registered in Redis for workers to find; cleared when Redis is seen to have lost its data. */
+  private readonly registered = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly idle: IdleWatch;
   private inFlight = 0;
@@ -198,10 +200,14 @@ export class QueueExecutor implements Executor {
       try {
         // Subscribed before the first job is added, so that no message of the run is missed.
         await (this.subscribed ??= this.subscriber.subscribe(this.keys.run(list[0]!.spec.flow, list[0]!.spec.runId)));
-        const cls = await this.classQueue(name, list[0]!.need);
+        const cls = await this.classQueue(name);
         // Tasks stopped meanwhile are not added.
         const live = list.filter((p) => this.jobs.get(p.id) === p);
         if (live.length === 0 || this.closed) continue;
+        if (!this.registered.has(name)) {
+          await this.client.hset(this.keys.classes, name, JSON.stringify(list[0]!.need));
+          this.registered.add(name);
+        }
         await cls.queue.addBulk(live.map((p) => ({ name: p.spec.step, data: p.spec, opts: { ...JOB_OPTIONS, jobId: p.id } })));
         await this.client.publish(this.keys.wake, name);
       } catch (e) {
@@ -215,12 +221,11 @@ export class QueueExecutor implements Executor {
     }
   }
 
-  /** The queue of a resource class, registered for workers to find, and its events. */
-  private classQueue(name: string, need: Resources): Promise<ClassQueue> {
+  /** The queue of a resource class and its events. */
+  private classQueue(name: string): Promise<ClassQueue> {
     let cls = this.classes.get(name);
     if (!cls) {
       cls = (async () => {
-        await this.client.hset(this.keys.classes, name, JSON.stringify(need));
         const [seconds] = await this.client.time();
         const queue = new Queue(name, { connection: this.client, prefix: this.o.prefix });
         queue.on('error', (e: Error) => this.redisError(e));
@@ -284,6 +289,29 @@ export class QueueExecutor implements Executor {
     this.settle(p, this.failureOf(p, STALLED_REASON), true);
   }
 
+  /**
+   * The job vanished from Redis (a restart without persistence, a flush). The queue's registration
+   * went with it, and is written again with the next jobs.
+   * - A task no worker had started is queued again, as the same attempt.
+   * - A task that had started is lost: the run tries it again as a new attempt, with a job of its
+   *   own. The worker still running the old one finds its lock gone, stops it and reports nothing,
+   *   so the task never has two successful attempts.
+   */
+  private jobLost(p: Pending): 'requeued' | 'lost' {
+    this.registered.clear();
+    if (p.state === 'queued') {
+      p.queuedAt = Date.now();
+      this.toAdd.push(p);
+      this.pump();
+      return 'requeued';
+    }
+    const message =
+      `The task's job is no longer on the queue: Redis at ${redactUrl(this.o.redisUrl)} lost it (restarted without persistence, ` +
+      `or flushed); ${p.worker ? `the worker ${p.worker}` : 'the worker'} running it stops it. See docs/scale-out.md on Redis persistence.`;
+    this.settle(p, failed(JOB_LOST, message, p.pid), true);
+    return 'lost';
+  }
+
   private failureOf(p: Pending, reason: string): ExecutionResult {
     const who = p.worker ? `The worker ${p.worker}` : 'The worker';
     if (reason === STALLED_REASON) {
@@ -310,6 +338,7 @@ export class QueueExecutor implements Executor {
   private async check(): Promise<void> {
     const now = Date.now();
     const waiting: Pending[] = [];
+    const lost = { requeued: 0, lost: 0 };
     for (const p of [...this.jobs.values()]) {
       if (p.state === 'local' || now - p.queuedAt < CHECK_EVERY_MS) continue;
       const cls = await this.classes.get(p.queue);
@@ -321,12 +350,18 @@ export class QueueExecutor implements Executor {
         if (state === 'completed') this.settle(p, job.returnvalue as JobResult, true);
         else this.settle(p, this.failureOf(p, job.failedReason), true);
       } else if (state === 'unknown') {
-        this.settle(p, failed('QueueError', 'The task\'s job is no longer on the queue (was it removed, or Redis emptied?).', p.pid), true);
+        lost[this.jobLost(p)]++;
       } else if (state === 'active' && p.state === 'queued' && now - p.queuedAt > 2 * CHECK_EVERY_MS) {
         this.started(p, 0);
       } else if (p.state === 'queued') {
         waiting.push(p);
       }
+    }
+    if (lost.requeued + lost.lost > 0) {
+      this.o.notice(
+        `Redis at ${redactUrl(this.o.redisUrl)} lost ${lost.requeued + lost.lost} job(s) of this run (restarted without persistence, or flushed): ` +
+          `${lost.requeued} waiting task(s) are queued again, ${lost.lost} running one(s) run again as new attempts.`,
+      );
     }
     await this.idle.check(waiting.map((p) => ({ step: p.spec.step, need: p.need, since: p.queuedAt })));
   }

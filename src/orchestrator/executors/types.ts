@@ -11,10 +11,20 @@ export interface TaskEvents {
  * The exception type of an attempt whose worker went away while it ran (its machine died, or the
  * worker stopped hard), as opposed to a task that failed or crashed its own process. The run retries
  * such an attempt as a new attempt, without counting it against `@retry`, up to
- * `LOST_WORKER_RETRIES` times per task.
+ * `LOST_WORKER_RETRIES` times per task (lost jobs included).
  */
 export const WORKER_LOST = 'WorkerLost';
+/**
+ * The exception type of an attempt whose job vanished from the queue (Redis lost its data: a restart
+ * without persistence, a flush). Retried as a lost worker's attempt is.
+ */
+export const JOB_LOST = 'JobLost';
 export const LOST_WORKER_RETRIES = 2;
+
+/** Whether an attempt failed by being lost (its worker or its job went away), not by anything the task did. */
+export function isLostAttempt(type: string): boolean {
+  return type === WORKER_LOST || type === JOB_LOST;
+}
 
 export interface ExecutionResult {
   outcome: TaskOutcome;

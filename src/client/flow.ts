@@ -129,6 +129,18 @@ export class Flow<F = unknown> {
     }
   }
 
+  /**
+   * How many runs the flow has in the namespace, by status, counted by the store without reading
+   * every run (a lost run counts as failed, as its `status` says).
+   */
+  async runCounts(): Promise<RunCountsByStatus> {
+    const tags = this.namespace === null ? [] : [this.namespace];
+    const c = await storeCall(`the run counts of ${this.name}`, () => this.#ctx.metadata.countRuns({ flow: this.name, tags }));
+    const out = { runs: c.succeeded + c.failed + c.running.length, succeeded: c.succeeded, failed: c.failed, running: 0 };
+    for (const row of c.running) out[new Run<F>(this.#ctx, row).status]++;
+    return out;
+  }
+
   toString(): string {
     return `Flow('${this.name}')`;
   }
@@ -137,6 +149,14 @@ export class Flow<F = unknown> {
     const tags = [...new Set([...(this.namespace === null ? [] : [this.namespace]), ...(q.tags ?? [])])];
     return storeCall(`the runs of ${this.name}`, () => this.#ctx.metadata.listRuns({ ...q, flow: this.name, tags }));
   }
+}
+
+/** `flow.runCounts()`: every run, and how many of them succeeded, failed (lost ones included) and are running. */
+export interface RunCountsByStatus {
+  runs: number;
+  succeeded: number;
+  failed: number;
+  running: number;
 }
 
 function cursorOf(before: NonNullable<RunsOptions['before']>): NonNullable<RunQuery['before']> {

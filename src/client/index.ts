@@ -1,5 +1,5 @@
 /** The client API: read flows, runs, steps, tasks and artifacts from the store. */
-export { Flow, type RunsOptions } from './flow.js';
+export { Flow, type RunCountsByStatus, type RunsOptions } from './flow.js';
 export type { RunGraph, RunGraphStep } from '../core/run-graph.js';
 export { Run } from './run.js';
 export { Step } from './step.js';

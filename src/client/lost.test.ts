@@ -60,6 +60,10 @@ test('Listing runs judges each one the same way', async () => {
   assert.deepEqual(seen, [['3', 'running', false], ['2', 'running', false], ['1', 'failed', true]]);
 });
 
+test('flow.runCounts() counts a lost run as failed, and the live ones as running', async () => {
+  assert.deepEqual(await (await Flow.get('LostFlow')).runCounts(), { runs: 3, succeeded: 0, failed: 1, running: 2 });
+});
+
 test('Tasks of a lost run that had not finished read as failed (lost), with the reason', async () => {
   const run = await Run.get('LostFlow/1');
   const middle = await (await run.step('middle')).task();

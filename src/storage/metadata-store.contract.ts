@@ -150,6 +150,20 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.deepEqual(ids(page), ['r2']);
       }));
 
+    it('counts runs by status, with every tag given, and returns the running ones', () =>
+      withStore(async ({ store }) => {
+        for (const [i, status] of (['succeeded', 'failed', 'running', 'succeeded', 'running'] as const).entries()) {
+          await store.createRun(newRun(`r${i}`, { createdAt: i, userTags: i % 2 === 1 ? ['odd'] : [] }));
+          if (status !== 'running') await store.finishRun(FLOW, `r${i}`, status, 100 + i);
+        }
+        const all = await store.countRuns({ flow: FLOW });
+        assert.deepEqual([all.succeeded, all.failed, ids(all.running)], [2, 1, ['r4', 'r2']]);
+        assert.equal(all.running[0]?.status, 'running');
+        const odd = await store.countRuns({ flow: FLOW, tags: ['odd', 'odd'] });
+        assert.deepEqual([odd.succeeded, odd.failed, ids(odd.running)], [1, 1, []]);
+        assert.deepEqual(await store.countRuns({ flow: 'NoSuchFlow' }), { succeeded: 0, failed: 0, running: [] });
+      }));
+
     it('lists only successful runs when asked', () =>
       withStore(async ({ store }) => {
         for (const [i, status] of (['succeeded', 'failed', 'running', 'succeeded'] as const).entries()) {

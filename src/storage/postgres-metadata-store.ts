@@ -13,7 +13,7 @@ import { errorText, explainWriteError, GroupCommit, sqlState, type StatementWrit
 import { migrate } from './postgres-schema.js';
 import { createTaskWrite, finishAttemptWrite, finishTaskWrite, startAttemptWrite } from './postgres-task-writes.js';
 import type {
-  AttemptRow, CacheEntry, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
+  AttemptRow, CacheEntry, MetadataStore, NewRun, NewTask, RunCounts, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
 } from './types.js';
 
 export interface PostgresMetadataStoreOptions {
@@ -215,6 +215,19 @@ export class PostgresMetadataStore implements MetadataStore {
     return rows.map(toRun);
   }
 
+  async countRuns(query: { flow: string; tags?: readonly string[] }): Promise<RunCounts> {
+    const tags = unique(query.tags ?? []);
+    const values = [query.flow, ...tags];
+    const sql = runCountSql(tags.length);
+    const [counts, running] = await Promise.all([
+      this.#read<{ status: RunStatus; n: number }>(`the run counts of ${query.flow}`, { text: sql.counts, values }),
+      this.#read<RunDbRow>(`the running runs of ${query.flow}`, { text: sql.running, values }),
+    ]);
+    const out: RunCounts = { succeeded: 0, failed: 0, running: running.map(toRun) };
+    for (const r of counts) if (r.status !== 'running') out[r.status] = Number(r.n);
+    return out;
+  }
+
   async listFlows(): Promise<string[]> {
     return (await this.#read<{ flow: string }>('the flows', q('listFlows', []))).map((r) => r.flow);
   }
@@ -337,7 +350,8 @@ export class PostgresMetadataStore implements MetadataStore {
 }
 
 /** The SQL of one shape of `listRuns` query (exported for the query-plan test). */
-export function runQuerySql(tagCount: number, successfulOnly: boolean, before: boolean): string {
+/** The WHERE of a runs query, and the number of the next placeholder. */
+function runWhereSql(tagCount: number, successfulOnly: boolean, before: boolean): { where: string; next: number } {
   let n = 1;
   const where = [`r.flow = $${n++}`];
   if (successfulOnly) where.push(`r.status = 'succeeded'`);
@@ -345,7 +359,21 @@ export function runQuerySql(tagCount: number, successfulOnly: boolean, before: b
   for (let i = 0; i < tagCount; i++) {
     where.push(`EXISTS (SELECT 1 FROM run_tags t WHERE t.flow = r.flow AND t.run_id = r.run_id AND t.tag = $${n++})`);
   }
-  return `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC, r.run_id DESC LIMIT $${n}`;
+  return { where: where.join(' AND '), next: n };
+}
+
+export function runQuerySql(tagCount: number, successfulOnly: boolean, before: boolean): string {
+  const { where, next } = runWhereSql(tagCount, successfulOnly, before);
+  return `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where} ORDER BY r.created_at DESC, r.run_id DESC LIMIT $${next}`;
+}
+
+/** Counts by status (answered from the runs_newest_by_status index), and the running runs' rows. */
+function runCountSql(tagCount: number): { counts: string; running: string } {
+  const { where } = runWhereSql(tagCount, false, false);
+  return {
+    counts: `SELECT r.status AS status, COUNT(*)::int AS n FROM runs r WHERE ${where} GROUP BY r.status`,
+    running: `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where} AND r.status = 'running' ORDER BY r.created_at DESC, r.run_id DESC`,
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { CairnError } from '../errors.js';
 import { taskPathspec, type TaskException, type TaskKey } from '../core/types.js';
 import { migrate } from './sqlite-schema.js';
 import type {
-  AttemptRow, CacheEntry, MetadataStore, NewRun, NewTask, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
+  AttemptRow, CacheEntry, MetadataStore, NewRun, NewTask, RunCounts, RunQuery, RunRow, RunStatus, StepRow, TaskRow,
 } from './types.js';
 
 // Loaded with require: importing a CommonJS package from ESM makes Node scan its source for names.
@@ -94,6 +94,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly stmts: { [K in keyof typeof SQL]: Statement };
   private readonly runQueries = new Map<string, Statement>();
+  private readonly runCounts = new Map<number, { counts: Statement; running: Statement }>();
   private readonly pending: PendingWrite[] = [];
 
   constructor(path: string, opts: SqliteMetadataStoreOptions = {}) {
@@ -172,6 +173,15 @@ export class SqliteMetadataStore implements MetadataStore {
     const limit = q.limit === undefined ? -1 : Math.max(0, Math.floor(q.limit));
     params.push(limit);
     return (stmt.all(...params) as RunDbRow[]).map(toRun);
+  }
+
+  async countRuns(q: { flow: string; tags?: readonly string[] }): Promise<RunCounts> {
+    const tags = unique(q.tags ?? []);
+    let stmts = this.runCounts.get(tags.length);
+    if (!stmts) this.runCounts.set(tags.length, (stmts = runCountSql(tags.length, (sql) => this.db.prepare(sql))));
+    const out: RunCounts = { succeeded: 0, failed: 0, running: (stmts.running.all(q.flow, ...tags) as RunDbRow[]).map(toRun) };
+    for (const r of stmts.counts.all(q.flow, ...tags) as Array<{ status: RunStatus; n: number }>) if (r.status !== 'running') out[r.status] = r.n;
+    return out;
   }
 
   async listFlows(): Promise<string[]> {
@@ -373,14 +383,25 @@ interface PendingWrite {
 }
 
 /** The SQL of one shape of `listRuns` query (exported for the query-plan test). */
-export function runQuerySql(tagCount: number, successfulOnly: boolean, before: boolean): string {
+function runWhereSql(tagCount: number, successfulOnly: boolean, before: boolean): string {
   const where = ['r.flow = ?'];
   if (successfulOnly) where.push(`r.status = 'succeeded'`);
   if (before) where.push('(r.created_at, r.run_id) < (?, ?)');
   for (let i = 0; i < tagCount; i++) {
     where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.flow = r.flow AND t.run_id = r.run_id AND t.tag = ?)');
   }
-  return `SELECT r.* FROM runs r WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC, r.run_id DESC LIMIT ?`;
+  return where.join(' AND ');
+}
+
+export function runQuerySql(tagCount: number, successfulOnly: boolean, before: boolean): string {
+  return `SELECT r.* FROM runs r WHERE ${runWhereSql(tagCount, successfulOnly, before)} ORDER BY r.created_at DESC, r.run_id DESC LIMIT ?`;
+}
+
+/** Counts by status (answered from the runs_newest_by_status index), and the running runs' rows. */
+function runCountSql<T>(tagCount: number, prepare: (sql: string) => T): { counts: T; running: T } {
+  const where = runWhereSql(tagCount, false, false);
+  const running = `SELECT r.* FROM runs r WHERE ${where} AND r.status = 'running' ORDER BY r.created_at DESC, r.run_id DESC`;
+  return { counts: prepare(`SELECT r.status AS status, COUNT(*) AS n FROM runs r WHERE ${where} GROUP BY r.status`), running: prepare(running) };
 }
 
 function toRun(r: RunDbRow): RunRow {

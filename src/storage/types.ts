@@ -275,6 +275,14 @@ export interface RunQuery {
   before?: { createdAt: number; runId: string };
 }
 
+/** A flow's runs counted by their recorded status (`countRuns`). */
+export interface RunCounts {
+  succeeded: number;
+  failed: number;
+  /** The runs recorded as running, newest first: some may be lost (see `core/liveness.ts`), which only their rows tell. */
+  running: RunRow[];
+}
+
 export interface MetadataStore {
   readonly kind: string;
   /** Where the store is, for messages (a file path, or a database URL without its password). */
@@ -287,6 +295,8 @@ export interface MetadataStore {
   getRun(flow: string, runId: string): Promise<RunRow | undefined>;
   /** Newest first (createdAt, then runId, descending). */
   listRuns(q: RunQuery): Promise<RunRow[]>;
+  /** A flow's runs (with every tag given) counted by status, without reading the finished ones' rows. */
+  countRuns(q: { flow: string; tags?: readonly string[] }): Promise<RunCounts>;
   listFlows(): Promise<string[]>;
   setUserTags(flow: string, runId: string, userTags: readonly string[]): Promise<void>;
   /** Deletes the run with its tags, tasks and attempts; resolves to false when there was no such run. */

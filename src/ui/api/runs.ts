@@ -5,33 +5,15 @@ import { CairnError } from '../../errors.js';
 import { runSummary } from './summaries.js';
 import type { FlowSummary, FlowsResponse, RunsResponse, UiRunStatus } from './types.js';
 
-const COUNT_PAGE = 2000;
-const COUNT_TTL_MS = 3000;
-const counts = new Map<string, { at: number; newest: string | undefined; value: FlowSummary['counts'] }>();
-
-/** Counts a flow's runs by status; cached briefly while its newest run stays the same. */
-async function countRuns(flow: Flow, newest: Run | undefined): Promise<FlowSummary['counts']> {
-  const hit = counts.get(flow.name);
-  const now = Date.now();
-  if (hit && hit.newest === newest?.id && now - hit.at < COUNT_TTL_MS) return hit.value;
-  const value = { runs: 0, succeeded: 0, failed: 0, running: 0 };
-  for await (const run of flow.runs({ pageSize: COUNT_PAGE })) {
-    value.runs++;
-    value[run.status]++;
-  }
-  counts.set(flow.name, { at: now, newest: newest?.id, value });
-  return value;
-}
-
 export async function flowsJson(): Promise<FlowsResponse> {
   const ctx = await clientContext();
   const flows = await Flow.list();
   const out = await Promise.all(
     flows.map(async (flow): Promise<FlowSummary> => {
-      const [last, success] = await Promise.all([flow.latestRun(), flow.latestSuccessfulRun()]);
+      const [last, success, counts] = await Promise.all([flow.latestRun(), flow.latestSuccessfulRun(), flow.runCounts()]);
       return {
         name: flow.name,
-        counts: await countRuns(flow, last),
+        counts,
         lastRun: last ? runSummary(last) : null,
         lastSuccess: success ? runSummary(success) : null,
       };

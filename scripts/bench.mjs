@@ -333,6 +333,56 @@ const cases = {
     console.log(ftext);
     rmSync(dir, { recursive: true, force: true });
   },
+  async longline() {
+    // One line of 100 MiB printed by a task (console.log, and process.stdout.write): the peak RSS
+    // of the worker (read by the task itself after printing) and of the orchestrator, beside a task
+    // that makes the same string and does not print it (the floor: the task's own string).
+    const dir = project();
+    const mib = quick ? 20 : 100;
+    writeFileSync(join(dir, 'longline.ts'), `import { FlowSpec, step } from 'cairnflow';
+import { readFileSync } from 'node:fs';
+const peak = () => Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+export class LongLine extends FlowSpec {
+  declare peak: number;
+  declare chars: number;
+  @step start() {
+    const line = Buffer.alloc(${mib} * 1024 * 1024, 'y').toString('latin1'); // a flat string, as a task's own text is
+    if (process.env.BENCH_PRINT === 'console') console.log(line); // Node's console appends the newline: one copy of the line
+    else if (process.env.BENCH_PRINT === 'write') { process.stdout.write(line); process.stdout.write('\\n'); }
+    else this.chars = line.length;
+    this.peak = peak();
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`);
+    const cairn = join(dir, 'node_modules', '.bin', 'cairn');
+    const n = quick ? 1 : 3;
+    const workerPeak = async () => {
+      const r = await timed(process.execPath, ['-e', `import('cairnflow').then(async ({ Flow }) => { const run = await (await Flow.get('LongLine')).latestRun(); const t = await (await run.step('start')).task(); console.log(await t.data.peak); })`], dir, {}, { stdout: true });
+      return Number(r.stdout);
+    };
+    const quiet = [];
+    const logged = [];
+    const written = [];
+    const peaks = async (rs, env) => {
+      const r = await timed(cairn, ['run', 'longline.ts'], dir, env);
+      rs.push({ orchestrator: r.rssMb, worker: await workerPeak() });
+    };
+    for (let i = 0; i < n; i++) {
+      await peaks(quiet, {});
+      await peaks(logged, { BENCH_PRINT: 'console' });
+      await peaks(written, { BENCH_PRINT: 'write' });
+    }
+    const med = (rs, k) => median(rs.map((r) => r[k]));
+    const floorOf = (k) => Math.round(med(quiet, k));
+    report(`longline: floor: a task making a ${mib} MiB string, worker peak RSS`, med(quiet, 'worker'), 'MB', '-', `  [runs: ${n}]`);
+    report('longline: console.log of it, worker peak RSS', med(logged, 'worker'), 'MB', floorOf('worker') + mib + 20, `  [runs: ${n}]`);
+    report('longline: process.stdout.write of it, worker peak RSS', med(written, 'worker'), 'MB', floorOf('worker') + 20, `  [runs: ${n}]`);
+    report('longline: floor: orchestrator peak RSS', med(quiet, 'orchestrator'), 'MB', '-', `  [runs: ${n}]`);
+    report('longline: console.log of it, orchestrator peak RSS', med(logged, 'orchestrator'), 'MB', floorOf('orchestrator') + 20, `  [runs: ${n}]`);
+    rmSync(dir, { recursive: true, force: true });
+  },
   async queue1000() {
     // The 1000-way foreach on the queue executor with two local `cairn worker` processes, and on the
     // local executor in the same project, alternately. Tasks per second: 1003 tasks / start to exit.

@@ -174,3 +174,22 @@ test('50 MiB of short lines, and one line of 50 MiB, are stored whole while neit
   // The console shows the start of the long line and says where the rest is.
   assert.match(r.stdout, /\/long\/\d+ \(pid \d+\)\] y{16384} \[\.\.\. 52412416 more characters: `cairn logs` shows the whole line\]\n/);
 });
+
+test('a single line of 100 MiB, printed in one write, is stored whole', async () => {
+  const file = flow(
+    'OneLineFlow',
+    `  @step start() {
+    // A 3-byte character straddles each MiB of the line.
+    process.stdout.write(('z'.repeat(1024 * 1024 - 1) + '€').repeat(100) + '\\n');
+    this.next(this.end);
+  }
+  @step end() {}`,
+  );
+  const r = await project.cli(['run', file, '--no-progress']);
+  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  const task = await latestTask('OneLineFlow', 'start');
+  const text = await task.stdout();
+  assert.equal(text.length, 100 * 1024 * 1024 + 1);
+  assert.ok(text === ('z'.repeat(1024 * 1024 - 1) + '€').repeat(100) + '\n', 'the stored line differs from the printed one');
+  assert.match(r.stdout, /z{16384} \[\.\.\. 104841216 more characters: `cairn logs` shows the whole line\]\n/);
+});

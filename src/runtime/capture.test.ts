@@ -152,3 +152,22 @@ test('Bytes are decoded across writes, and text written in another encoding is r
   assert.deepEqual(shown, ['stdout:héllo €', 'stdout:Hi', 'stdout:\ufffd']);
   assert.equal(await text(s, 'stdout'), 'héllo €\nHi\n\ufffd');
 });
+
+test('One large write is stored a segment at a time, whole, a character split at a segment edge included', async () => {
+  const s = store();
+  const { ev, shown, stored } = events();
+  const capture = new OutputCapture(s, key, 0, ev);
+  const MiB = 1024 * 1024;
+  // A surrogate pair (text) and a 3-byte character (bytes) straddle each 1 MiB edge.
+  const line = ('x'.repeat(MiB - 1) + '😀').repeat(5);
+  capture.write('stdout', line + '\n');
+  const bytes = Buffer.from(('y'.repeat(MiB - 1) + '€').repeat(3) + '\n');
+  capture.write('stderr', bytes);
+  // Segments were stored during the write, not only at its end.
+  assert.ok(stored.filter((x) => x.stream === 'stdout').length >= 5, JSON.stringify(stored));
+  assert.ok(stored.filter((x) => x.stream === 'stderr').length >= 3, JSON.stringify(stored));
+  await capture.finish();
+  assert.equal(await text(s, 'stdout'), line + '\n');
+  assert.equal(await text(s, 'stderr'), bytes.toString());
+  assert.equal(shown.length, 2);
+});

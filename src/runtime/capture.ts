@@ -12,6 +12,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { TaskKey } from '../core/types.js';
 import type { ArtifactStore, LogStream } from '../storage/types.js';
 import type { TaskLogs } from './protocol.js';
+import { cutAt } from '../storage/log-format.js';
 import { StreamLog } from './stream-log.js';
 
 type Stream = LogStream;
@@ -77,13 +78,24 @@ export class OutputCapture {
     this.timer.unref();
   }
 
-  /** Adds what was written: text, or bytes (also text in another encoding, as `stream.write` takes it). */
+  /**
+   * Adds what was written: text, or bytes (also text in another encoding, as `stream.write` takes
+   * it). A large write is taken a segment at a time, each stored before the next is read, so that
+   * the capture never holds more than a segment of it besides the caller's own chunk.
+   */
   write(stream: Stream, chunk: string | Uint8Array, encoding?: BufferEncoding): void {
-    const text =
-      typeof chunk === 'string' && (!encoding || /^utf-?8$/i.test(encoding))
-        ? this.decoders[stream].end() + chunk
-        : this.decoders[stream].write(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.add(stream, text, true);
+    const decoder = this.decoders[stream];
+    if (typeof chunk === 'string' && (!encoding || /^utf-?8$/i.test(encoding))) {
+      this.add(stream, decoder.end(), true);
+      for (let from = 0; from < chunk.length; ) {
+        const to = chunk.length - from <= SEGMENT_CHARS ? chunk.length : cutAt(chunk, from + SEGMENT_CHARS);
+        this.add(stream, chunk.slice(from, to), true);
+        from = to;
+      }
+      return;
+    }
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let from = 0; from < bytes.byteLength; from += SEGMENT_CHARS) this.add(stream, decoder.write(bytes.subarray(from, from + SEGMENT_CHARS)), true);
   }
 
   /** Adds text to the stored stream only (not to the console), on a line of its own: the error of a failed task. */

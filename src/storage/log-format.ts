@@ -50,7 +50,7 @@ function forConsole(text: string, length: number): string {
 }
 
 /** Where to cut `s` at index `n` without splitting a surrogate pair. */
-function cutAt(s: string, n: number): number {
+export function cutAt(s: string, n: number): number {
   const c = s.charCodeAt(n - 1);
   return c >= 0xd800 && c <= 0xdbff ? n - 1 : n;
 }

@@ -13,8 +13,6 @@ export type ErrorCode =
   | 'CORRUPT_BLOB'
   | 'MERGE_CONFLICT'
   | 'INVALID_TRANSITION'
-  | 'TASK_FAILED'
-  | 'RUN_FAILED'
   | 'RUN_ACTIVE'
   | 'STORE'
   | 'EXECUTOR'

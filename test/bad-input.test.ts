@@ -1,16 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project, repoRoot as repoRootForTests } from './helpers.js';
-import { Flow, Run, Task, DataArtifact, useDatastore, namespace } from '../src/index.js';
+import { sharedProject, repoRoot as repoRootForTests } from './helpers.js';
+import { Flow, Run, Task, DataArtifact } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 function flow(name: string, body: string, fields = ''): string {
   return project.write(

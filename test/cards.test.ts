@@ -1,17 +1,12 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project } from './helpers.js';
+import { sharedProject } from './helpers.js';
 import { BROWSER_SKIP, launchBrowser, openPage } from './browser.js';
-import { Flow, Task, useDatastore, namespace, type CardDocument, type CardComponent } from '../src/index.js';
+import { Flow, Task, type CardDocument, type CardComponent } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 const IMPORTS = `import { FlowSpec, step, card, current, Parameter, Markdown, Table, VegaChart, ProgressBar, ValueBox, Image, JSONViewer, Artifact, Code, Error as CardError } from 'cairnflow';
 import { existsSync } from 'node:fs';`;

@@ -3,19 +3,14 @@
  * local store, read back through the client: what goes, what stays, bad input that changes
  * nothing, and a run that writes (and reuses deleted blobs) while gc sweeps again and again.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Project } from './helpers.js';
-import { gc, namespace, Run, useDatastore } from '../src/index.js';
+import { sharedProject } from './helpers.js';
+import { gc, Run } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace(null);
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject(null);
 
 const FLOW = project.write(
   'cleanflow.ts',

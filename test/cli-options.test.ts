@@ -1,16 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project } from './helpers.js';
-import { Flow, Run, namespace, useDatastore } from '../src/index.js';
+import { sharedProject } from './helpers.js';
+import { Flow, Run } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 async function runCount(flow: string): Promise<number> {
   try {

@@ -4,20 +4,15 @@
  * their type through the client; a damaged blob is an integrity error naming the artifact; a disk
  * that fills up mid-write fails the task clearly and leaves no partial blob.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project } from './helpers.js';
-import { Flow, namespace, useDatastore, type Run } from '../src/index.js';
+import { Project, sharedProject } from './helpers.js';
+import { Flow, useDatastore, type Run } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 const FLOW = project.write(
   'binary.ts',

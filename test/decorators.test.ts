@@ -1,14 +1,9 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Project } from './helpers.js';
-import { Flow, useDatastore, namespace } from '../src/index.js';
+import { sharedProject } from './helpers.js';
+import { Flow, namespace } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 function flow(name: string, body: string, fields = ''): string {
   return project.write(

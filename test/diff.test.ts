@@ -1,16 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project } from './helpers.js';
-import { diffRuns, namespace, useDatastore, type RunDiff } from '../src/index.js';
+import { sharedProject } from './helpers.js';
+import { diffRuns, type RunDiff } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace(null);
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject(null);
 
 const FLOW = project.write(
   'diffflow.ts',

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import { namespace, useDatastore } from '../src/index.js';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const bin = join(repoRoot, 'dist', 'cli', 'bin.js');
@@ -131,4 +133,18 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * A Project for a whole test file: the client reads its store, in namespace `ns` (null: every
+ * namespace) from the first test on, and the folder is removed after the last.
+ */
+export function sharedProject(ns: string | null = 'user:tester'): Project {
+  const project = new Project();
+  before(() => {
+    useDatastore(project.store);
+    namespace(ns);
+  });
+  after(() => project[Symbol.dispose]());
+  return project;
 }

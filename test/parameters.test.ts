@@ -1,16 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project, repoRoot } from './helpers.js';
-import { Flow, Run, useDatastore, namespace } from '../src/index.js';
+import { sharedProject, repoRoot } from './helpers.js';
+import { Flow, Run } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 const TRAIN = `import { FlowSpec, step, Parameter, current, type Inputs } from 'cairnflow';
 

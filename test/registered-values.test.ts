@@ -1,14 +1,9 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Project } from './helpers.js';
-import { Flow, namespace, registerClass, useDatastore } from '../src/index.js';
+import { sharedProject } from './helpers.js';
+import { Flow, registerClass } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 // The reader registers a class of the same name, as a script that imports the flow file would.
 class Point {

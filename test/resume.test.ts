@@ -1,16 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project, repoRoot } from './helpers.js';
-import { Flow, Run, useDatastore, namespace, type Task } from '../src/index.js';
+import { sharedProject, repoRoot } from './helpers.js';
+import { Flow, Run, type Task } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 let files = 0;
 /** Runs the CLI with `--run-id-file`; resolves to its output and the id of the run it recorded. */

@@ -3,19 +3,14 @@
  * the same key (its artifacts and logs, the origin recorded), and every input of the key changed
  * on its own is a miss; `--no-cache` and `@cache({ enabled: false })` turn it off.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project } from './helpers.js';
-import { namespace, Run, useDatastore } from '../src/index.js';
+import { sharedProject } from './helpers.js';
+import { Run } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace(null);
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject(null);
 
 const FLOW = project.write(
   'cacheflow.ts',

@@ -3,23 +3,18 @@
  * the command with one clear message and no internal stack trace, and a run, once recorded, never
  * stays "running" while its orchestrator is alive to record its end.
  */
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { alive, eventually, Project } from './helpers.js';
-import { Flow, namespace, useDatastore } from '../src/index.js';
+import { alive, eventually, Project, sharedProject } from './helpers.js';
+import { Flow, useDatastore } from '../src/index.js';
 import { LocalArtifactStore } from '../src/storage/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 const SIMPLE = project.write(
   'simple.ts',

@@ -3,19 +3,14 @@
  * what is new), the error of a failed task at the end of its stderr, V8's report of a task that
  * ran out of memory, and output of 50 MiB that neither the worker nor the orchestrator holds whole.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, Project } from './helpers.js';
-import { Flow, namespace, Task, useDatastore } from '../src/index.js';
+import { eventually, sharedProject } from './helpers.js';
+import { Flow, Task } from '../src/index.js';
 
-const project = new Project();
-before(() => {
-  useDatastore(project.store);
-  namespace('user:tester');
-});
-after(() => project[Symbol.dispose]());
+const project = sharedProject();
 
 function flow(name: string, body: string, fields = ''): string {
   return project.write(

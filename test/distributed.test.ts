@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Project, repoRoot } from './helpers.js';
 import { dropPrefix, jobHashes, queueEnv, REDIS_ENV, REDIS_SKIP_REASON, testPrefix, WorkerProcess } from './queue-helpers.js';
@@ -137,5 +138,46 @@ export class Resumable extends FlowSpec {
     const ran = workers.map((w) => w.output).join('');
     assert.match(ran, new RegExp(`Resumable/${resumed.runId}/middle/2/0: succeeded`));
     assert.doesNotMatch(ran, new RegExp(`Resumable/${resumed.runId}/start/`));
+  });
+
+  test("a worker's own S3 endpoint wins over the orchestrator's: it reaches the bucket its own way", async () => {
+    // The worker's endpoint is a TCP relay to the same gateway that counts its connections: a worker
+    // in another network reaching the store through another address.
+    const target = new URL(s3.endpoint);
+    let connections = 0;
+    const relay: Server = createServer((inbound) => {
+      connections++;
+      const outbound = connect(Number(target.port), target.hostname);
+      inbound.pipe(outbound).pipe(inbound);
+      const close = () => (inbound.destroy(), outbound.destroy());
+      inbound.on('error', close);
+      outbound.on('error', close);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as { port: number }).port}`;
+    const ownPrefix = testPrefix();
+    // This process's environment has the stores' settings by now: the worker is told none of them.
+    const worker = await WorkerProcess.start(project, 'elsewhere', ['--concurrency', '1'], {
+      ...awsEnv(s3), ...queueEnv(redisUrl, ownPrefix), CAIRN_S3_ENDPOINT: relayUrl, CAIRN_DATASTORE: '', CAIRN_METADATA: '', CAIRN_METADATA_URL: '',
+    });
+    try {
+      const idFile = 'own-endpoint.txt';
+      const r = await project.cli(['run', example('pass-artifacts-between-steps.ts'), '--executor', 'queue', '--run-id-file', idFile], {
+        ...env, ...queueEnv(redisUrl, ownPrefix),
+      });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const runId = readFileSync(join(project.dir, idFile), 'utf8');
+      assert.match(worker.output, new RegExp(`ArtFlow/${runId}/end/3/0: succeeded`));
+      assert.ok(connections > 0, 'the worker used its own endpoint');
+      // The jobs still name the orchestrator's endpoint: the worker's setting won on the worker.
+      const jobs = (await jobHashes(redisUrl, ownPrefix)).filter((j) => j['data']?.includes(runId));
+      for (const j of jobs) assert.ok(j['data']!.includes(s3.endpoint) && !j['data']!.includes(relayUrl), j['data']);
+      assert.deepEqual(await (await Run.get(`ArtFlow/${runId}`)).data.some_data, [1, 2, 4]);
+    } finally {
+      await worker.stop();
+      await dropPrefix(redisUrl, ownPrefix);
+      await new Promise((resolve) => relay.close(resolve));
+      relay.unref();
+    }
   });
 }

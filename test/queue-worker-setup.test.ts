@@ -1,7 +1,7 @@
 /**
  * How `cairn worker` meets the machine it runs on: a code-package cache it cannot write (refused at
- * start-up), and a local store path that is another folder on the worker (the store-unavailable
- * hint, no stack trace). The Redis parts are skipped, saying why, without CAIRN_TEST_REDIS_URL.
+ * start-up), a task's environment (the machine's own, plus @environment, on both executors), and a
+ * local store path that is another folder on the worker (the store-unavailable hint, no stack trace). The Redis parts are skipped, saying why, without CAIRN_TEST_REDIS_URL.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +47,30 @@ if (!redisUrl) {
     rmSync(scratch, { recursive: true, force: true });
   });
   before(() => copyFileSync(join(repoRoot, 'examples', 'pass-artifacts-between-steps.ts'), join(project.dir, 'flow.ts')));
+
+  const envFlow = `import { FlowSpec, step, environment } from 'cairnflow';
+export class EnvFlow extends FlowSpec {
+  @environment({ vars: { SET_BY: 'decorator', WHO_TOO: 'decorator' } })
+  @step start() { console.log('who=' + process.env.WHO + ' set_by=' + process.env.SET_BY + ' who_too=' + process.env.WHO_TOO); this.next(this.end); }
+  @step end() {}
+}
+`;
+
+  test("a task sees the environment of the machine that runs it plus @environment's, on both executors", async () => {
+    project.write('env.ts', envFlow);
+    const orchestrator = { ...env, WHO: 'orchestrator', WHO_TOO: 'orchestrator' };
+    const local = await project.cli(['run', 'env.ts', '--executor', 'local'], orchestrator);
+    assert.equal(local.code, 0, local.stdout + local.stderr);
+    assert.match(local.stdout, /who=orchestrator set_by=decorator who_too=decorator/);
+    const worker = await WorkerProcess.start(project, 'env-worker', ['--concurrency', '1'], { ...env, WHO: 'worker', WHO_TOO: 'worker' });
+    try {
+      const queued = await project.cli(['run', 'env.ts', '--executor', 'queue'], orchestrator);
+      assert.equal(queued.code, 0, queued.stdout + queued.stderr);
+      assert.match(queued.stdout, /who=worker set_by=decorator who_too=decorator/);
+    } finally {
+      await worker.stop();
+    }
+  });
 
   test('a worker that sees another folder at the store path fails the task with the store-unavailable hint', { skip: canUnshare() ? false : 'needs `unshare -m` (root)' }, async () => {
     // The worker runs in a mount namespace where an empty folder is mounted over the project's store:

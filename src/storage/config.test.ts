@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { openArtifactStore, openMetadataStore, resolveStoreConfig, storeConfigAt, type StoreConfig } from './config.js';
+import { after, describe, it, test } from 'node:test';
+import { openArtifactStore, openMetadataStore, ownS3Settings, resolveStoreConfig, storeConfigAt, withOwnS3Settings, type StoreConfig } from './config.js';
 import { sha1Hex } from './hash.js';
 import { rejectsWithCode } from './store-helpers.fixture.js';
 
@@ -100,4 +100,18 @@ describe('opening the stores', () => {
     const noBucket = { ...cfg, artifacts: { kind: 's3', bucket: '', prefix: '', region: 'us-east-1', forcePathStyle: true, cacheDir: cfg.root } };
     await rejectsWithCode(() => openArtifactStore(noBucket as StoreConfig), 'INVALID_ARGUMENT', /s3/, /bucket/);
   });
+});
+
+test("a worker's own S3 endpoint, region and path style win over the run's; bucket and prefix stay the run's", () => {
+  const run = {
+    kind: 's3' as const, bucket: 'b', prefix: 'p', endpoint: 'http://orchestrator-side:7480', region: 'eu-west-1', forcePathStyle: false, cacheDir: '/c',
+  };
+  assert.deepEqual(ownS3Settings({}, {}), {});
+  assert.deepEqual(withOwnS3Settings(run, ownS3Settings({}, {})), run);
+  const own = ownS3Settings({ CAIRN_S3_ENDPOINT: 'http://worker-side:7480', AWS_REGION: 'us-west-2' }, {});
+  assert.deepEqual(withOwnS3Settings(run, own), { ...run, endpoint: 'http://worker-side:7480', region: 'us-west-2', forcePathStyle: true });
+  // The config file counts as the machine's own; the environment wins over it.
+  const fromFile = ownS3Settings({ AWS_DEFAULT_REGION: 'ap-south-1' }, { s3: { endpoint: 'http://file:1', region: 'x', forcePathStyle: false } });
+  assert.deepEqual(withOwnS3Settings(run, fromFile), { ...run, endpoint: 'http://file:1', region: 'ap-south-1', forcePathStyle: false });
+  assert.deepEqual(withOwnS3Settings(run, ownS3Settings({ CAIRN_S3_FORCE_PATH_STYLE: 'true' }, {})), { ...run, forcePathStyle: true });
 });

@@ -99,6 +99,36 @@ export function readFileSettings(localRoot: string, env: NodeJS.ProcessEnv = pro
   }
 }
 
+/** How this machine reaches S3: the settings its environment or config file names, and only those. */
+export interface OwnS3Settings {
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+}
+
+export function ownS3Settings(env: NodeJS.ProcessEnv, file: FileSettings): OwnS3Settings {
+  const endpoint = env['CAIRN_S3_ENDPOINT']?.trim() || env['AWS_ENDPOINT_URL_S3']?.trim() || env['AWS_ENDPOINT_URL']?.trim() || file.s3?.endpoint;
+  const region = env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || file.s3?.region;
+  const pathStyle = env['CAIRN_S3_FORCE_PATH_STYLE']?.trim();
+  const forcePathStyle = pathStyle ? pathStyle !== 'false' && pathStyle !== '0' : file.s3?.forcePathStyle;
+  return { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(forcePathStyle !== undefined ? { forcePathStyle } : {}) };
+}
+
+/**
+ * A task's S3 store on a machine of its own (a queue worker): the run's bucket and prefix, reached
+ * the way this machine says where it says anything (its endpoint, region, path style), else the
+ * orchestrator's way. A worker's own endpoint also sets path style unless that is named.
+ */
+export function withOwnS3Settings<T extends Extract<ArtifactStoreConfig, { kind: 's3' }>>(run: T, own: OwnS3Settings): T {
+  const out: T = { ...run };
+  if (own.endpoint) {
+    out.endpoint = own.endpoint;
+    out.forcePathStyle = own.forcePathStyle ?? true;
+  } else if (own.forcePathStyle !== undefined) out.forcePathStyle = own.forcePathStyle;
+  if (own.region) out.region = own.region;
+  return out;
+}
+
 /** Works out where the stores live; touches nothing on disk (but reads the config file). */
 export function resolveStoreConfig(opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): StoreConfig {
   const cwd = resolve(opts.cwd ?? process.cwd());
@@ -117,15 +147,14 @@ export function resolveStoreConfig(opts: { cwd?: string; env?: NodeJS.ProcessEnv
     if (!m) {
       throw invalidSetting(`The s3 datastore needs ${DATASTORE_ROOT_ENV}=s3://bucket/prefix (got ${url ? JSON.stringify(url) : 'nothing'}).`);
     }
-    const endpoint = env['CAIRN_S3_ENDPOINT']?.trim() || env['AWS_ENDPOINT_URL_S3']?.trim() || env['AWS_ENDPOINT_URL']?.trim() || file.s3?.endpoint;
-    const pathStyle = env['CAIRN_S3_FORCE_PATH_STYLE']?.trim();
+    const own = ownS3Settings(env, file);
     artifacts = {
       kind: 's3',
       bucket: m[1]!,
       prefix: m[2]!.replace(/^\/+|\/+$/g, ''),
-      ...(endpoint ? { endpoint } : {}),
-      region: env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || file.s3?.region || 'us-east-1',
-      forcePathStyle: pathStyle ? pathStyle !== 'false' && pathStyle !== '0' : (file.s3?.forcePathStyle ?? endpoint !== undefined),
+      ...(own.endpoint ? { endpoint: own.endpoint } : {}),
+      region: own.region ?? 'us-east-1',
+      forcePathStyle: own.forcePathStyle ?? own.endpoint !== undefined,
       cacheDir: join(localRoot, 'cache', 'blobs'),
     };
   } else if (datastore !== 'local') {

@@ -31,7 +31,7 @@ export default defineCommand({
     'stall-seconds': { kind: 'int', metavar: 'S', help: 'a worker not heard from for S seconds is taken for dead and its tasks run again elsewhere (default 30)' },
   },
   async run(args) {
-    const [{ hostname }, { join }, { QueueWorker }, { resolveQueueSettings }, { machineResources }, { resolveStoreConfig }, { checkCodeDirWritable, codeDirFor }, { timestamp }] =
+    const [{ hostname }, { join }, { QueueWorker }, { resolveQueueSettings }, { machineResources }, { ownS3Settings, readFileSettings, resolveStoreConfig }, { checkCodeDirWritable, codeDirFor }, { timestamp }] =
       await Promise.all([
         import('node:os'),
         import('node:path'),
@@ -50,6 +50,8 @@ export default defineCommand({
     const stallSeconds = positive('stall-seconds', o['stall-seconds'], 30);
     // The local folder holds this machine's caches; the artifact store is the one each task names.
     const localRoot = resolveStoreConfig().root;
+    // Where this machine says how it reaches S3, that wins over what the run's orchestrator uses.
+    const s3 = ownS3Settings(process.env, readFileSettings(localRoot));
     const queue = resolveQueueSettings({
       localRoot,
       ...(o['redis-url'] !== undefined ? { redisUrl: o['redis-url'] } : {}),
@@ -60,7 +62,7 @@ export default defineCommand({
     const codeDir = codeDirFor(join(process.cwd(), 'worker'), join(localRoot, 'code'));
     // Refused before taking any task: a worker that cannot write code packages would fail every one.
     checkCodeDirWritable(codeDir);
-    const worker = await QueueWorker.start({ ...queue, name, concurrency, capacity, stallMs: stallSeconds * 1000, localRoot, codeDir, log });
+    const worker = await QueueWorker.start({ ...queue, name, concurrency, capacity, stallMs: stallSeconds * 1000, localRoot, codeDir, s3, log });
     const { redactUrl, describeResources } = await import('../../orchestrator/executors/queue-protocol.js');
     log(`Worker ${name} is taking tasks from ${redactUrl(queue.redisUrl)} (queue prefix ${queue.prefix}): ` +
       `at most ${concurrency} at once, offering ${describeResources(capacity)}.`);

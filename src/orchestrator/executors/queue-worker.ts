@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { Worker as BullWorker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TaskSpec } from '../../runtime/protocol.js';
+import { withOwnS3Settings, type OwnS3Settings } from '../../storage/config.js';
 import { LocalArtifactStore } from '../../storage/local-artifact-store.js';
 import { LocalPool } from './local-pool.js';
 import {
@@ -41,6 +42,8 @@ export interface QueueWorkerOptions {
   /** This machine's cairn folder (caches) and the folder where code packages are linked. */
   localRoot: string;
   codeDir: string;
+  /** How this machine reaches S3, where it says so itself: wins over the run's settings. */
+  s3: OwnS3Settings;
   log(line: string): void;
 }
 
@@ -312,7 +315,7 @@ export class QueueWorker {
     const a = spec.store.artifacts;
     const unavailable = a.kind === 'local' ? this.localStoreProblem(a.root, spec.code.sha) : undefined;
     if (unavailable) return { outcome: { ok: false, exception: { type: 'StoreUnavailable', message: unavailable } }, logs: none(), pid: 0 };
-    const artifacts = a.kind === 's3' ? { ...a, cacheDir: join(this.o.localRoot, 'cache', 'blobs') } : a;
+    const artifacts = a.kind === 's3' ? { ...withOwnS3Settings(a, this.o.s3), cacheDir: join(this.o.localRoot, 'cache', 'blobs') } : a;
     const local: TaskSpec = { ...spec, codeDir: this.o.codeDir, store: { root: this.o.localRoot, artifacts } };
     this.codeShas.add(spec.code.sha);
     const jobId = r.job.id!;
